@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "irqbal/macro.h"
+#include "irqbal/root.h"
+
+int root_open(struct irqbal_root *root, const char *path)
+{
+        _cleanup_free_ char *resolved = NULL;
+
+        if (!path || !*path)
+                path = "/";
+        resolved = realpath(path, NULL);
+        if (!resolved)
+                return negative_errno();
+
+        root->dirfd = open(resolved, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (root->dirfd < 0)
+                return negative_errno();
+        root->path = TAKE_PTR(resolved);
+        return 0;
+}
+
+void root_close(struct irqbal_root *root)
+{
+        if (root->dirfd >= 0)
+                close(root->dirfd);
+        root->dirfd = -1;
+        free(root->path);
+        root->path = NULL;
+}
+
+int root_is_host(const struct irqbal_root *root)
+{
+        return strcmp(root->path, "/") == 0;
+}
+
+/* Absolute paths become relative to the root's directory fd. */
+static const char *relative(const char *abspath)
+{
+        while (*abspath == '/')
+                abspath++;
+        return *abspath ? abspath : ".";
+}
+
+char *root_path(const struct irqbal_root *root, const char *abspath)
+{
+        char *s;
+
+        if (root_is_host(root))
+                return strdup(abspath);
+        if (asprintf(&s, "%s/%s", root->path, relative(abspath)) < 0)
+                return NULL;
+        return s;
+}
+
+int root_openat(const struct irqbal_root *root, const char *abspath, int flags)
+{
+        int fd = openat(root->dirfd, relative(abspath), flags | O_CLOEXEC);
+
+        return fd < 0 ? negative_errno() : fd;
+}
+
+int root_stat(const struct irqbal_root *root, const char *abspath, struct stat *ret)
+{
+        if (fstatat(root->dirfd, relative(abspath), ret, 0) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int root_opendir(const struct irqbal_root *root, const char *abspath, DIR **ret)
+{
+        int fd = root_openat(root, abspath, O_RDONLY | O_DIRECTORY);
+        DIR *d;
+
+        if (fd < 0)
+                return fd;
+        d = fdopendir(fd);
+        if (!d) {
+                int r = negative_errno();
+                close(fd);
+                return r;
+        }
+        *ret = d;
+        return 0;
+}
+
+int root_readlink(const struct irqbal_root *root, const char *abspath, char **ret)
+{
+        char buf[PATH_MAX];
+        ssize_t n = readlinkat(root->dirfd, relative(abspath), buf, sizeof(buf) - 1);
+
+        if (n < 0)
+                return negative_errno();
+        buf[n] = 0;
+        *ret = strdup(buf);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int textbuf_reserve(struct textbuf *buf, size_t want)
+{
+        char *p;
+        size_t cap;
+
+        if (want <= buf->cap)
+                return 0;
+        cap = buf->cap ? buf->cap : 4096;
+        while (cap < want)
+                cap *= 2;
+        p = realloc(buf->data, cap);
+        if (!p)
+                return -ENOMEM;
+        buf->data = p;
+        buf->cap = cap;
+        return 0;
+}
+
+void textbuf_done(struct textbuf *buf)
+{
+        free(buf->data);
+        *buf = (struct textbuf) {};
+}
+
+int root_read_buf(const struct irqbal_root *root, const char *abspath, struct textbuf *buf)
+{
+        _cleanup_close_ int fd = root_openat(root, abspath, O_RDONLY);
+        int r;
+
+        if (fd < 0)
+                return fd;
+        buf->len = 0;
+        for (;;) {
+                ssize_t n;
+
+                r = textbuf_reserve(buf, buf->len + 4096);
+                if (r < 0)
+                        return r;
+                n = read(fd, buf->data + buf->len, buf->cap - buf->len - 1);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                if (n == 0)
+                        break;
+                buf->len += (size_t) n;
+        }
+        buf->data[buf->len] = 0;
+        return 0;
+}
+
+int root_read_file(const struct irqbal_root *root, const char *abspath, char **ret)
+{
+        struct textbuf buf = {};
+        int r = root_read_buf(root, abspath, &buf);
+
+        if (r < 0) {
+                textbuf_done(&buf);
+                return r;
+        }
+        *ret = buf.data;
+        return 0;
+}
+
+int root_read_line(const struct irqbal_root *root, const char *abspath, char **ret)
+{
+        char *s, *start, *end;
+        int r = root_read_file(root, abspath, &s);
+
+        if (r < 0)
+                return r;
+        end = strchr(s, '\n');
+        if (end)
+                *end = 0;
+        for (start = s; *start == ' ' || *start == '\t'; start++)
+                ;
+        end = start + strlen(start);
+        while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+                *--end = 0;
+        memmove(s, start, (size_t) (end - start) + 1);
+        *ret = s;
+        return 0;
+}
+
+int root_write_file(const struct irqbal_root *root, const char *abspath, const char *s)
+{
+        _cleanup_close_ int fd = root_openat(root, abspath, O_WRONLY);
+        size_t len = strlen(s);
+        ssize_t n;
+
+        if (fd < 0)
+                return fd;
+        n = write(fd, s, len);
+        if (n < 0)
+                return negative_errno();
+        if ((size_t) n != len)
+                return -EIO;
+        return 0;
+}

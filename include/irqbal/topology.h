@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <glib.h>
+#include <hwloc.h>
+#include <stdbool.h>
+
+#include "irqbal/json.h"
+#include "irqbal/root.h"
+
+/* The machine as irqbald balances it: machine ▸ NUMA nodes ▸ packages ▸ cache domains
+ * (L3, L2) ▸ cores ▸ PUs, built with hwloc. CPU numbers are always the kernel's (hwloc
+ * os_index); they are not contiguous per package on many machines. */
+
+/* Why a CPU is not usable for movable IRQs; a CPU can have several. */
+enum cpu_ban {
+        CPU_BAN_OFFLINE         = 1u << 0,
+        CPU_BAN_ISOLATED        = 1u << 1,  /* /sys/devices/system/cpu/isolated (isolcpus=) */
+        CPU_BAN_NOHZ_FULL       = 1u << 2,  /* /sys/devices/system/cpu/nohz_full */
+        CPU_BAN_CGROUP_ISOLATED = 1u << 3,  /* /sys/fs/cgroup/cpuset.cpus.isolated */
+        CPU_BAN_ADMIN           = 1u << 4,  /* --ban-cpus / BannedCPUs= */
+};
+
+struct topo_node {
+        int os_index;           /* node id; ids can be sparse (0, 1, 2, 33 …) */
+        hwloc_bitmap_t cpus;    /* all its PUs, online or not; may be empty */
+};
+
+struct topo_package {
+        int os_index;           /* physical package id; -1 if unknown */
+        hwloc_bitmap_t cpus;
+};
+
+struct topo_cache {
+        unsigned level;         /* 2 or 3 */
+        unsigned long long size;/* bytes, 0 if unknown */
+        hwloc_bitmap_t cpus;
+};
+
+struct topo_core {
+        int os_index;           /* core id within its package as the kernel numbers it */
+        int package;            /* index into topology.packages, -1 if none */
+        int node;               /* index into topology.nodes, -1 if none */
+        int l3, l2;             /* indexes into topology.caches, -1 if none */
+        hwloc_bitmap_t pus;     /* its hardware threads (SMT siblings) */
+};
+
+struct topo_cpu {
+        unsigned os_index;      /* kernel CPU number */
+        int core, package, node;/* indexes into the arrays above, -1 if none */
+        unsigned bans;          /* enum cpu_ban bits; 0 = usable */
+};
+
+struct topology {
+        hwloc_topology_t hw;
+        char *source;           /* "host", "sysfs capture DIR", "xml FILE", "synthetic …" */
+        struct topo_node *nodes;        size_t n_nodes;
+        struct topo_package *packages;  size_t n_packages;
+        struct topo_cache *caches;      size_t n_caches;
+        struct topo_core *cores;        size_t n_cores;
+        struct topo_cpu *cpus;          size_t n_cpus;  /* sorted by os_index */
+        hwloc_bitmap_t all;     /* every PU the machine has, online or not */
+        hwloc_bitmap_t online;
+        hwloc_bitmap_t usable;  /* online minus every ban */
+};
+
+struct topology_options {
+        /* NULL: discover (the live machine when the root is "/", else the sysfs
+         * capture under the root); "synthetic:DESC"; or the path of an hwloc XML file. */
+        const char *spec;
+        /* Admin-banned CPUs (may be NULL). */
+        hwloc_const_bitmap_t banned;
+};
+
+/* Loads the topology and the CPU bans, reading isolated, nohz_full,
+ * cpuset.cpus.isolated and online under ROOT (missing files mean "none"; a missing
+ * online file means every PU hwloc found is online). */
+int topology_load(const struct irqbal_root *root, const struct topology_options *opts,
+                  struct topology **ret);
+void topology_free(struct topology *t);
+
+/* The topo_cpu of kernel CPU OS_INDEX, or NULL. */
+const struct topo_cpu *topology_cpu(const struct topology *t, unsigned os_index);
+/* "isolated, nohz_full" for a CPU's bans (static string per combination is not
+ * needed: writes into BUF). */
+const char *cpu_bans_to_string(unsigned bans, char *buf, size_t size);
+
+/* Locality of a PCI device ("0000:03:00.0") from hwloc's I/O objects: the NUMA node
+ * (-1 if none) and the CPUs near it. -ENOENT when hwloc does not know the device. */
+int topology_pci_locality(const struct topology *t, const char *pci_address,
+                          int *ret_node, hwloc_bitmap_t ret_cpus);
+
+/* The "topology" member of irqbald's JSON: nodes [{id, cpus}], packages [{id, cpus}],
+ * caches, cores [{package, node, id, pus}], online_cpus, usable_cpus, banned_cpus
+ * [{cpu, reasons:[…]}]. */
+void topology_to_json(const struct topology *t, struct json_writer *w);
+/* The same for a person: an indented tree and the banned CPUs with reasons. */
+void topology_to_text(const struct topology *t, GString *out);

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "irqbal/cpuset.h"
+#include "testlib.h"
+
+static void check_list(const char *in, const char *expected)
+{
+        hwloc_bitmap_t set = hwloc_bitmap_alloc();
+        char *out;
+
+        ck_assert_msg(cpulist_parse(in, set) == 0, "cpulist \"%s\" should parse", in);
+        out = cpulist_format(set);
+        ck_assert_str_eq(out, expected);
+        free(out);
+        hwloc_bitmap_free(set);
+}
+
+static void check_list_rejected(const char *in)
+{
+        hwloc_bitmap_t set = hwloc_bitmap_alloc();
+
+        ck_assert_msg(cpulist_parse(in, set) < 0, "cpulist \"%s\" should be rejected", in);
+        ck_assert(hwloc_bitmap_iszero(set));
+        hwloc_bitmap_free(set);
+}
+
+START_TEST(cpulist_kernel_forms)
+{
+        check_list("0-3,8,10-11\n", "0-3,8,10-11");
+        check_list("5", "5");
+        check_list("", "");
+        check_list("\n", "");
+        check_list("0-7:2/4", "0-1,4-5");   /* the kernel's stride form */
+        check_list("3,1,2", "1-3");
+        check_list("1023", "1023");
+}
+END_TEST
+
+START_TEST(cpulist_garbage_is_rejected)
+{
+        check_list_rejected("x");
+        check_list_rejected("1-");
+        check_list_rejected("3-1");
+        check_list_rejected("1,,2");
+        check_list_rejected("1,");
+        check_list_rejected("-1");
+        check_list_rejected("1 2");
+        check_list_rejected("99999999999");
+        check_list_rejected("0-7:0/4");
+}
+END_TEST
+
+START_TEST(cpumask_hex_groups)
+{
+        hwloc_bitmap_t set = hwloc_bitmap_alloc();
+        char *s;
+
+        ck_assert_int_eq(cpumask_parse("00000001,00000000,0000000f\n", set), 0);
+        s = cpulist_format(set);
+        ck_assert_str_eq(s, "0-3,64");
+        free(s);
+        ck_assert_int_eq(cpumask_parse("ff", set), 0);
+        s = cpulist_format(set);
+        ck_assert_str_eq(s, "0-7");
+        free(s);
+        ck_assert_int_eq(cpumask_parse("fg", set), -EINVAL);
+        ck_assert_int_eq(cpumask_parse("", set), -EINVAL);
+        hwloc_bitmap_free(set);
+}
+END_TEST
+
+START_TEST(read_cpulist_through_root)
+{
+        char *dir = tl_mkdtemp();
+        struct irqbal_root root;
+        hwloc_bitmap_t set = hwloc_bitmap_alloc();
+
+        tl_write(dir, "sys/devices/system/cpu/isolated", "2-3\n");
+        ck_assert_int_eq(root_open(&root, dir), 0);
+        ck_assert_int_eq(root_read_cpulist(&root, "/sys/devices/system/cpu/isolated", set), 0);
+        ck_assert_int_eq(hwloc_bitmap_weight(set), 2);
+        ck_assert_int_eq(root_read_cpulist(&root, "/sys/devices/system/cpu/nohz_full", set), -ENOENT);
+        root_close(&root);
+        hwloc_bitmap_free(set);
+        tl_rmtree(dir);
+        free(dir);
+}
+END_TEST
+
+Suite *test_suite(void)
+{
+        Suite *s = suite_create("cpuset");
+        TCase *tc = tcase_create("core");
+
+        tcase_add_test(tc, cpulist_kernel_forms);
+        tcase_add_test(tc, cpulist_garbage_is_rejected);
+        tcase_add_test(tc, cpumask_hex_groups);
+        tcase_add_test(tc, read_cpulist_through_root);
+        suite_add_tcase(s, tc);
+        return s;
+}
