@@ -32,7 +32,9 @@ struct procstat {
  * missing or malformed intr line leaves has_intr false. Returns 0 or -errno (-ENOMEM). */
 int procstat_parse(const char *text, const char *origin, struct procstat *st);
 void procstat_done(struct procstat *st);
-/* True when any CPU reports non-zero irq or softirq time (IRQ time accounting on). */
+/* True when any CPU reports non-zero irq time (IRQ time accounting on). The softirq
+ * field does not tell: the tick charges itself to softirq when it interrupts one, so it
+ * is non-zero without CONFIG_IRQ_TIME_ACCOUNTING too. */
 bool procstat_has_irq_time(const struct procstat *st);
 
 struct softirq_row {
@@ -48,5 +50,8 @@ struct softirqs_table {
         unsigned skipped_lines;
 };
 
+/* Parses TEXT like interrupts_parse(): the "CPU0 CPU1 …" header (possible CPUs) is
+ * required (-EINVAL), a row with the wrong number of counts is skipped, counted and
+ * logged as ORIGIN:LINE. *ret is overwritten; on error it is left empty. */
 int softirqs_parse(const char *text, const char *origin, struct softirqs_table *ret);
 void softirqs_table_done(struct softirqs_table *t);

@@ -12,7 +12,8 @@
  * (L3, L2) ▸ cores ▸ PUs, built with hwloc. CPU numbers are always the kernel's (hwloc
  * os_index); they are not contiguous per package on many machines. */
 
-/* Why a CPU is not usable for movable IRQs; a CPU can have several. */
+/* Why a CPU is not usable for movable IRQs; a CPU can have several. JSON and text name
+ * them offline, isolated, nohz_full, cgroup_isolated, admin. */
 enum cpu_ban {
         CPU_BAN_OFFLINE         = 1u << 0,
         CPU_BAN_ISOLATED        = 1u << 1,  /* /sys/devices/system/cpu/isolated (isolcpus=) */
@@ -23,7 +24,9 @@ enum cpu_ban {
 
 struct topo_node {
         int os_index;           /* node id; ids can be sparse (0, 1, 2, 33 …) */
-        hwloc_bitmap_t cpus;    /* all its PUs, online or not; may be empty */
+        hwloc_bitmap_t cpus;    /* all its PUs, online or not; may be empty. Each CPU is in
+                                 * at most one node (its most local one): a memory-only
+                                 * node (CXL, NVM) beside a DRAM node owns none */
 };
 
 struct topo_package {
@@ -56,7 +59,7 @@ struct topology {
         char *source;           /* "host", "sysfs capture DIR", "xml FILE", "synthetic …" */
         struct topo_node *nodes;        size_t n_nodes;
         struct topo_package *packages;  size_t n_packages;
-        struct topo_cache *caches;      size_t n_caches;
+        struct topo_cache *caches;      size_t n_caches;        /* the L3s, then the L2s */
         struct topo_core *cores;        size_t n_cores;
         struct topo_cpu *cpus;          size_t n_cpus;  /* sorted by os_index */
         hwloc_bitmap_t all;     /* every PU the machine has, online or not */
@@ -85,14 +88,17 @@ const struct topo_cpu *topology_cpu(const struct topology *t, unsigned os_index)
  * needed: writes into BUF). */
 const char *cpu_bans_to_string(unsigned bans, char *buf, size_t size);
 
-/* Locality of a PCI device ("0000:03:00.0") from hwloc's I/O objects: the NUMA node
- * (-1 if none) and the CPUs near it. -ENOENT when hwloc does not know the device. */
+/* Locality of a PCI device ("0000:03:00.0") from hwloc's I/O objects: the kernel id of
+ * the NUMA node owning every CPU near it (-1 if they span several nodes) and those CPUs,
+ * online or not. -ENOENT when hwloc does not know the device (always, for synthetic
+ * topologies). */
 int topology_pci_locality(const struct topology *t, const char *pci_address,
                           int *ret_node, hwloc_bitmap_t ret_cpus);
 
-/* The "topology" member of irqbald's JSON: nodes [{id, cpus}], packages [{id, cpus}],
- * caches, cores [{package, node, id, pus}], online_cpus, usable_cpus, banned_cpus
- * [{cpu, reasons:[…]}]. */
+/* The "topology" member of irqbald's JSON: source, nodes [{id, cpus}], packages
+ * [{id, cpus}], caches [{level, size, cpus}], cores [{package, node, id, pus}],
+ * online_cpus, usable_cpus, banned_cpus [{cpu, reasons:[…]}]. Ids are the kernel's (null
+ * when unknown or none; a core's package and node too); CPU sets are cpulists. */
 void topology_to_json(const struct topology *t, struct json_writer *w);
 /* The same for a person: an indented tree and the banned CPUs with reasons. */
 void topology_to_text(const struct topology *t, GString *out);

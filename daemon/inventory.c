@@ -1,0 +1,407 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
+#include <errno.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "irqbal/cpuset.h"
+#include "irqbal/inventory.h"
+#include "irqbal/log.h"
+
+#define PCI_DEVICES "/sys/bus/pci/devices"
+
+static const char *const class_names[_IRQ_CLASS_MAX] = {
+        [IRQ_CLASS_OTHER] = "other",     [IRQ_CLASS_NET] = "net",
+        [IRQ_CLASS_STORAGE] = "storage", [IRQ_CLASS_GPU] = "gpu",
+        [IRQ_CLASS_SOUND] = "sound",     [IRQ_CLASS_USB] = "usb",
+        [IRQ_CLASS_LEGACY] = "legacy",
+};
+
+const char *irq_class_to_string(enum irq_class c)
+{
+        return c < _IRQ_CLASS_MAX ? class_names[c] : NULL;
+}
+
+int irq_class_from_string(const char *s)
+{
+        for (int i = 0; i < _IRQ_CLASS_MAX; i++)
+                if (strcmp(s, class_names[i]) == 0)
+                        return i;
+        return -EINVAL;
+}
+
+void irq_done(struct irq *irq)
+{
+        free(irq->name);
+        free(irq->chip);
+        free(irq->hwirq);
+        free(irq->device);
+        free(irq->driver);
+        free(irq->interface);
+        if (irq->affinity)
+                hwloc_bitmap_free(irq->affinity);
+        if (irq->effective)
+                hwloc_bitmap_free(irq->effective);
+        if (irq->hint)
+                hwloc_bitmap_free(irq->hint);
+        *irq = (struct irq) {};
+}
+
+/* What we learn once per PCI device, shared by all of its vectors. */
+struct pci_device {
+        char *address;
+        unsigned class_code;  /* 24-bit PCI class, 0 if unreadable */
+        char *driver;
+        char *interface;
+        int numa_node;
+        int virtio_id;        /* virtio device type behind virtio-pci, -1 if none */
+};
+
+static void pci_device_free(gpointer p)
+{
+        struct pci_device *d = p;
+
+        free(d->address);
+        free(d->driver);
+        free(d->interface);
+        g_free(d);
+}
+
+static int read_int(const struct irqbal_root *root, const char *path, int base, long *ret)
+{
+        _cleanup_free_ char *s = NULL;
+        char *end;
+        int r = root_read_line(root, path, &s);
+
+        if (r < 0)
+                return r;
+        errno = 0;
+        *ret = strtol(s, &end, base);
+        if (errno || end == s || *end)
+                return -EINVAL;
+        return 0;
+}
+
+/* The last component of a symlink's target: ".../drivers/nvme" → "nvme". */
+static char *link_basename(const struct irqbal_root *root, const char *path)
+{
+        _cleanup_free_ char *target = NULL;
+        const char *slash;
+
+        if (root_readlink(root, path, &target) < 0)
+                return NULL;
+        slash = strrchr(target, '/');
+        return strdup(slash ? slash + 1 : target);
+}
+
+/* The first entry of a directory that is not "." or "..", or NULL. */
+static char *first_entry(const struct irqbal_root *root, const char *path, const char *prefix)
+{
+        DIR *d;
+        struct dirent *de;
+        char *found = NULL;
+
+        if (root_opendir(root, path, &d) < 0)
+                return NULL;
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.' && (!prefix || g_str_has_prefix(de->d_name, prefix))) {
+                        found = strdup(de->d_name);
+                        break;
+                }
+        closedir(d);
+        return found;
+}
+
+/* virtio devices all sit behind the generic virtio-pci driver with vendor class codes;
+ * the virtio child device says what they really are (and which driver serves them). */
+static void probe_virtio(const struct irqbal_root *root, struct pci_device *d, const char *dir)
+{
+        _cleanup_free_ char *child = first_entry(root, dir, "virtio");
+        g_autofree char *id_path = NULL, *driver_path = NULL, *net_path = NULL;
+        char *driver;
+        long id;
+
+        if (!child)
+                return;
+        id_path = g_strdup_printf("%s/%s/device", dir, child);
+        if (read_int(root, id_path, 16, &id) == 0)
+                d->virtio_id = (int) id;
+        driver_path = g_strdup_printf("%s/%s/driver", dir, child);
+        driver = link_basename(root, driver_path);
+        if (driver) {
+                free(d->driver);
+                d->driver = driver;
+        }
+        if (!d->interface) {
+                net_path = g_strdup_printf("%s/%s/net", dir, child);
+                d->interface = first_entry(root, net_path, NULL);
+        }
+}
+
+static struct pci_device *probe_pci_device(const struct irqbal_root *root, const char *address)
+{
+        struct pci_device *d = g_new0(struct pci_device, 1);
+        g_autofree char *dir = g_strdup_printf(PCI_DEVICES "/%s", address);
+        g_autofree char *class_path = g_strdup_printf("%s/class", dir);
+        g_autofree char *node_path = g_strdup_printf("%s/numa_node", dir);
+        g_autofree char *driver_path = g_strdup_printf("%s/driver", dir);
+        g_autofree char *net_path = g_strdup_printf("%s/net", dir);
+        long v;
+
+        d->address = strdup(address);
+        d->numa_node = -1;
+        d->virtio_id = -1;
+        if (read_int(root, class_path, 16, &v) == 0)
+                d->class_code = (unsigned) v;
+        if (read_int(root, node_path, 10, &v) == 0 && v >= 0)
+                d->numa_node = (int) v;
+        d->driver = link_basename(root, driver_path);
+        d->interface = first_entry(root, net_path, NULL);
+        if (d->driver && strcmp(d->driver, "virtio-pci") == 0)
+                probe_virtio(root, d, dir);
+        return d;
+}
+
+/* Adds IRQ → device for every vector in the device's msi_irqs directory. */
+static void map_msi_irqs(const struct irqbal_root *root, struct pci_device *d, GHashTable *by_irq)
+{
+        g_autofree char *path = g_strdup_printf(PCI_DEVICES "/%s/msi_irqs", d->address);
+        DIR *dir;
+        struct dirent *de;
+
+        if (root_opendir(root, path, &dir) < 0)
+                return;
+        while ((de = readdir(dir))) {
+                char *end;
+                unsigned long irq = strtoul(de->d_name, &end, 10);
+
+                if (de->d_name[0] == '.' || *end)
+                        continue;
+                g_hash_table_insert(by_irq, GUINT_TO_POINTER((unsigned) irq), d);
+        }
+        closedir(dir);
+}
+
+/* IRQ number → struct pci_device, from msi_irqs first; the legacy "irq" file only
+ * fills lines no MSI vector claimed (with MSI on, it repeats the first vector). */
+static GPtrArray *scan_pci(const struct irqbal_root *root, GHashTable *by_irq)
+{
+        GPtrArray *devices = g_ptr_array_new_with_free_func(pci_device_free);
+        DIR *dir;
+        struct dirent *de;
+
+        if (root_opendir(root, PCI_DEVICES, &dir) < 0) {
+                log_debug("No %s under the root: IRQs will carry no device.", PCI_DEVICES);
+                return devices;
+        }
+        while ((de = readdir(dir)))
+                if (de->d_name[0] != '.')
+                        g_ptr_array_add(devices, probe_pci_device(root, de->d_name));
+        closedir(dir);
+
+        for (guint i = 0; i < devices->len; i++)
+                map_msi_irqs(root, devices->pdata[i], by_irq);
+        for (guint i = 0; i < devices->len; i++) {
+                struct pci_device *d = devices->pdata[i];
+                g_autofree char *path = g_strdup_printf(PCI_DEVICES "/%s/irq", d->address);
+                long line;
+
+                if (read_int(root, path, 10, &line) == 0 && line > 0 &&
+                    !g_hash_table_contains(by_irq, GUINT_TO_POINTER((unsigned) line)))
+                        g_hash_table_insert(by_irq, GUINT_TO_POINTER((unsigned) line), d);
+        }
+        return devices;
+}
+
+/* Per-device MSI domains name the device in the chip: "IR-PCI-MSIX-0000:01:00.0". */
+static const char *pci_address_in_chip(const char *chip)
+{
+        size_t len = strlen(chip);
+        const char *a;
+
+        if (len < 12)
+                return NULL;
+        a = chip + len - 12;
+        if (a > chip && a[-1] != '-')
+                return NULL;
+        for (int i = 0; i < 12; i++) {
+                char c = a[i];
+                bool ok = (i == 4 || i == 7) ? c == ':' : i == 10 ? c == '.' : isxdigit((unsigned char) c);
+                if (!ok)
+                        return NULL;
+        }
+        return a;
+}
+
+static enum irq_class class_of_device(const struct pci_device *d)
+{
+        unsigned base = d->class_code >> 16, sub = (d->class_code >> 8) & 0xff;
+
+        switch (d->virtio_id) {
+        case 1: return IRQ_CLASS_NET;
+        case 2: case 8: return IRQ_CLASS_STORAGE;   /* virtio-blk, virtio-scsi */
+        case 16: return IRQ_CLASS_GPU;
+        case 25: return IRQ_CLASS_SOUND;
+        }
+        switch (base) {
+        case 0x01: return IRQ_CLASS_STORAGE;
+        case 0x02: return IRQ_CLASS_NET;
+        case 0x03: return IRQ_CLASS_GPU;
+        case 0x04: return IRQ_CLASS_SOUND;
+        case 0x0c: return sub == 0x03 ? IRQ_CLASS_USB : IRQ_CLASS_OTHER;
+        }
+        return IRQ_CLASS_OTHER;
+}
+
+static void read_placement(const struct irqbal_root *root, struct irq *irq)
+{
+        char path[128];
+        _cleanup_free_ char *hint = NULL;
+        int r;
+
+        snprintf(path, sizeof(path), "/proc/irq/%u/smp_affinity_list", irq->number);
+        r = root_read_cpulist(root, path, irq->affinity);
+        if (r < 0) {
+                /* Kernels before 2.6.38 only have the hex form. */
+                _cleanup_free_ char *mask = NULL;
+
+                snprintf(path, sizeof(path), "/proc/irq/%u/smp_affinity", irq->number);
+                r = root_read_line(root, path, &mask);
+                if (r >= 0)
+                        r = cpumask_parse(mask, irq->affinity);
+                if (r < 0)
+                        log_debug_errno(r, "IRQ %u: cannot read its affinity: %m", irq->number);
+        }
+
+        snprintf(path, sizeof(path), "/proc/irq/%u/effective_affinity_list", irq->number);
+        irq->has_effective = root_read_cpulist(root, path, irq->effective) == 0;
+
+        /* An all-zero hint means the driver set none. */
+        snprintf(path, sizeof(path), "/proc/irq/%u/affinity_hint", irq->number);
+        if (root_read_line(root, path, &hint) >= 0 && cpumask_parse(hint, irq->hint) < 0)
+                hwloc_bitmap_zero(irq->hint);
+}
+
+static void judge_movable(const struct irqbal_root *root, struct irq *irq)
+{
+        char path[128];
+        struct stat st;
+
+        snprintf(path, sizeof(path), "/proc/irq/%u/smp_affinity", irq->number);
+        irq->movable = false;
+        if (root_stat(root, path, &st) < 0)
+                irq->unmovable_reason = "no /proc/irq entry";
+        else if (!(st.st_mode & S_IWUSR))
+                /* Since 6.12 the kernel makes the file read-only when it will refuse
+                 * every write; stat() and not access(), which root always passes. */
+                irq->unmovable_reason = "affinity is read-only (kernel-managed or per-CPU)";
+        else if (!irq->name[0])
+                irq->unmovable_reason = "no handler";
+        else {
+                irq->movable = true;
+                irq->unmovable_reason = NULL;
+        }
+}
+
+static int fill_irq(const struct irqbal_root *root, const struct interrupts_row *row,
+                    const struct topology *topo, GHashTable *pci_by_irq, GPtrArray *devices,
+                    struct irq *irq)
+{
+        struct pci_device *dev = g_hash_table_lookup(pci_by_irq, GUINT_TO_POINTER(row->irq));
+
+        irq->number = row->irq;
+        irq->name = strdup(row->actions);
+        irq->chip = strdup(row->chip);
+        irq->hwirq = row->hwirq ? strdup(row->hwirq) : NULL;
+        irq->affinity = hwloc_bitmap_alloc();
+        irq->effective = hwloc_bitmap_alloc();
+        irq->hint = hwloc_bitmap_alloc();
+        if (!irq->name || !irq->chip || (row->hwirq && !irq->hwirq) || !irq->affinity ||
+            !irq->effective || !irq->hint)
+                return -ENOMEM;
+        irq->count = row->total;
+        irq->node = -1;
+
+        if (!dev) {
+                const char *addr = pci_address_in_chip(row->chip);
+
+                for (guint i = 0; addr && i < devices->len; i++)
+                        if (strcmp(((struct pci_device *) devices->pdata[i])->address, addr) == 0)
+                                dev = devices->pdata[i];
+        }
+        if (dev) {
+                hwloc_bitmap_t near = hwloc_bitmap_alloc();
+                int node = -1;
+
+                irq->device = strdup(dev->address);
+                irq->driver = dev->driver ? strdup(dev->driver) : NULL;
+                irq->interface = dev->interface ? strdup(dev->interface) : NULL;
+                irq->class = class_of_device(dev);
+                if (topo && topology_pci_locality(topo, dev->address, &node, near) == 0)
+                        irq->node = node;
+                else
+                        irq->node = dev->numa_node;
+                hwloc_bitmap_free(near);
+        } else if (strstr(row->chip, "IO-APIC") || strstr(row->chip, "XT-PIC"))
+                irq->class = IRQ_CLASS_LEGACY;
+        /* On a machine with one node every device is on it. */
+        if (irq->node < 0 && topo && topo->n_nodes == 1)
+                irq->node = topo->nodes[0].os_index;
+
+        read_placement(root, irq);
+        judge_movable(root, irq);
+        return 0;
+}
+
+int inventory_scan(const struct irqbal_root *root, const struct interrupts_table *table,
+                   const struct topology *topo, struct irq_inventory *ret)
+{
+        GHashTable *by_irq = g_hash_table_new(NULL, NULL);
+        GPtrArray *devices = scan_pci(root, by_irq);
+        struct irq_inventory inv = {};
+        int r = 0;
+
+        inv.irqs = calloc(table->nrows ? table->nrows : 1, sizeof(struct irq));
+        if (!inv.irqs) {
+                r = -ENOMEM;
+                goto out;
+        }
+        for (size_t i = 0; i < table->nrows; i++) {
+                r = fill_irq(root, &table->rows[i], topo, by_irq, devices, &inv.irqs[inv.n]);
+                inv.n++;
+                if (r < 0)
+                        goto out;
+        }
+        *ret = inv;
+        inv = (struct irq_inventory) {};
+out:
+        inventory_done(&inv);
+        g_ptr_array_free(devices, TRUE);
+        g_hash_table_destroy(by_irq);
+        return r;
+}
+
+void inventory_done(struct irq_inventory *inv)
+{
+        for (size_t i = 0; i < inv->n; i++)
+                irq_done(&inv->irqs[i]);
+        free(inv->irqs);
+        *inv = (struct irq_inventory) {};
+}
+
+static int cmp_irq_number(const void *key, const void *elem)
+{
+        unsigned k = *(const unsigned *) key, n = ((const struct irq *) elem)->number;
+
+        return k < n ? -1 : k > n;
+}
+
+const struct irq *inventory_find(const struct irq_inventory *inv, unsigned number)
+{
+        if (inv->n == 0)
+                return NULL;
+        return bsearch(&number, inv->irqs, inv->n, sizeof(struct irq), cmp_irq_number);
+}

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "irqbal/cpuset.h"
+#include "irqbal/log.h"
+#include "irqbal/options.h"
+
+/* Interrupt rates drift over seconds; a cycle far below one second measures noise and
+ * one beyond an hour never reacts. */
+#define INTERVAL_MIN 0.1
+#define INTERVAL_MAX 3600.0
+#define INTERVAL_DEFAULT 10.0
+/* Long enough to see the busy IRQs of an idle machine, short enough for a command. */
+#define WINDOW_DEFAULT 1.0
+
+void options_help(FILE *f)
+{
+        fprintf(f,
+"Usage: irqbald [OPTIONS]\n"
+"\n"
+"Spreads hardware interrupts over the CPUs of this machine: keeps each device's IRQs\n"
+"on its NUMA node, off isolated and banned CPUs, and balanced by measured load.\n"
+"\n"
+"  -r, --root=DIR          Read and write every /proc, /sys, /etc/irqbald and\n"
+"                          /run/irqbald path under DIR (default /). A DIR holding a\n"
+"                          sysfs capture also gives hwloc the machine's topology.\n"
+"  -t, --topology=SPEC     Use this topology instead of discovering it: an hwloc XML\n"
+"                          file, or synthetic:\"pack:2 numa:2 core:8 pu:2\".\n"
+"  -o, --oneshot           Sample once, report (and with balancing, place) and exit.\n"
+"  -n, --dry-run           Never write an affinity: show what is seen and planned.\n"
+"  -f, --foreground        Stay attached to the terminal (systemd starts it so).\n"
+"  -i, --interval=SECONDS  Time between balancing cycles (default %g).\n"
+"  -w, --window=SECONDS    How long --oneshot samples interrupt rates (default %g).\n"
+"  -b, --ban-cpus=LIST     Never place movable IRQs on these CPUs (cpulist, 2-5,8).\n"
+"  -F, --format=FORMAT     Output of --oneshot/--dry-run: text (default) or json.\n"
+"  -l, --log-level=LEVEL   err, warning, notice, info (default) or debug.\n"
+"  -h, --help              Show this help and exit.\n"
+"  -V, --version           Show the version and exit.\n",
+                INTERVAL_DEFAULT, WINDOW_DEFAULT);
+}
+
+static int parse_seconds(const char *arg, const char *option, double *ret)
+{
+        char *end;
+        double v;
+
+        errno = 0;
+        v = strtod(arg, &end);
+        if (errno || end == arg || *end || !isfinite(v) || v < INTERVAL_MIN || v > INTERVAL_MAX) {
+                fprintf(stderr, "irqbald: --%s=%s: expected seconds between %g and %g.\n",
+                        option, arg, INTERVAL_MIN, INTERVAL_MAX);
+                return -EINVAL;
+        }
+        *ret = v;
+        return 0;
+}
+
+static int set_string(char **field, const char *arg)
+{
+        free(*field);
+        *field = strdup(arg);
+        return *field ? 0 : -ENOMEM;
+}
+
+int options_parse(int argc, char **argv, struct options *ret)
+{
+        static const struct option longopts[] = {
+                { "root",       required_argument, NULL, 'r' },
+                { "topology",   required_argument, NULL, 't' },
+                { "oneshot",    no_argument,       NULL, 'o' },
+                { "dry-run",    no_argument,       NULL, 'n' },
+                { "foreground", no_argument,       NULL, 'f' },
+                { "interval",   required_argument, NULL, 'i' },
+                { "window",     required_argument, NULL, 'w' },
+                { "ban-cpus",   required_argument, NULL, 'b' },
+                { "format",     required_argument, NULL, 'F' },
+                { "log-level",  required_argument, NULL, 'l' },
+                { "help",       no_argument,       NULL, 'h' },
+                { "version",    no_argument,       NULL, 'V' },
+                {}
+        };
+        struct options o = {
+                .interval = INTERVAL_DEFAULT,
+                .window = WINDOW_DEFAULT,
+                .format = FORMAT_TEXT,
+                .log_level = LOG_INFO,
+                .banned = hwloc_bitmap_alloc(),
+        };
+        int c, r = 0;
+
+        if (!o.banned)
+                return -ENOMEM;
+        optind = 0;
+        opterr = 1;
+        while (r == 0 && (c = getopt_long(argc, argv, "r:t:onfi:w:b:F:l:hV", longopts, NULL)) >= 0) {
+                switch (c) {
+                case 'r':
+                        r = set_string(&o.root, optarg);
+                        break;
+                case 't':
+                        r = set_string(&o.topology, optarg);
+                        break;
+                case 'o':
+                        o.oneshot = true;
+                        break;
+                case 'n':
+                        o.dry_run = true;
+                        break;
+                case 'f':
+                        o.foreground = true;
+                        break;
+                case 'i':
+                        r = parse_seconds(optarg, "interval", &o.interval);
+                        break;
+                case 'w':
+                        r = parse_seconds(optarg, "window", &o.window);
+                        break;
+                case 'b':
+                        r = cpulist_parse(optarg, o.banned);
+                        if (r < 0)
+                                fprintf(stderr, "irqbald: --ban-cpus=%s: not a CPU list "
+                                        "(write it like 2-5,8).\n", optarg);
+                        break;
+                case 'F':
+                        if (strcmp(optarg, "text") == 0)
+                                o.format = FORMAT_TEXT;
+                        else if (strcmp(optarg, "json") == 0)
+                                o.format = FORMAT_JSON;
+                        else {
+                                fprintf(stderr, "irqbald: --format=%s: expected text or json.\n",
+                                        optarg);
+                                r = -EINVAL;
+                        }
+                        break;
+                case 'l':
+                        o.log_level = log_level_from_string(optarg);
+                        if (o.log_level < 0) {
+                                fprintf(stderr, "irqbald: --log-level=%s: expected err, warning, "
+                                        "notice, info or debug.\n", optarg);
+                                r = -EINVAL;
+                        }
+                        break;
+                case 'h':
+                        options_help(stdout);
+                        r = 1;
+                        break;
+                case 'V':
+                        printf("irqbald %s\n", PACKAGE_VERSION);
+                        r = 1;
+                        break;
+                default:
+                        /* getopt already said what was wrong. */
+                        fprintf(stderr, "Try 'irqbald --help'.\n");
+                        r = -EINVAL;
+                }
+        }
+        if (r == 0 && optind < argc) {
+                fprintf(stderr, "irqbald: unexpected argument '%s'. Try 'irqbald --help'.\n",
+                        argv[optind]);
+                r = -EINVAL;
+        }
+        if (r == 0 && !o.root)
+                r = set_string(&o.root, "/");
+        if (r != 0) {
+                options_done(&o);
+                return r;
+        }
+        *ret = o;
+        return 0;
+}
+
+void options_done(struct options *o)
+{
+        free(o->root);
+        free(o->topology);
+        if (o->banned)
+                hwloc_bitmap_free(o->banned);
+        *o = (struct options) {};
+}

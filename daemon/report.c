@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "irqbal/cpuset.h"
+#include "irqbal/macro.h"
+#include "irqbal/report.h"
+
+/* A set as a cpulist, or JSON null when the kernel gave none. */
+static void json_cpulist(struct json_writer *w, hwloc_const_bitmap_t set, bool known)
+{
+        _cleanup_free_ char *s = NULL;
+
+        if (!known) {
+                json_null(w);
+                return;
+        }
+        s = cpulist_format(set);
+        json_string(w, s ? s : "");
+}
+
+static void irq_to_json(const struct irq *irq, struct json_writer *w)
+{
+        json_begin_object(w);
+        json_key(w, "irq");
+        json_uint(w, irq->number);
+        json_key(w, "name");
+        json_string(w, irq->name);
+        json_key(w, "chip");
+        json_string(w, irq->chip);
+        json_key(w, "hwirq");
+        json_string(w, irq->hwirq);
+        json_key(w, "device");
+        json_string(w, irq->device);
+        json_key(w, "driver");
+        json_string(w, irq->driver);
+        json_key(w, "interface");
+        json_string(w, irq->interface);
+        json_key(w, "class");
+        json_string(w, irq_class_to_string(irq->class));
+        json_key(w, "node");
+        if (irq->node >= 0)
+                json_int(w, irq->node);
+        else
+                json_null(w);
+        json_key(w, "movable");
+        json_bool(w, irq->movable);
+        json_key(w, "unmovable_reason");
+        json_string(w, irq->unmovable_reason);
+        json_key(w, "affinity");
+        json_cpulist(w, irq->affinity, true);
+        json_key(w, "effective");
+        json_cpulist(w, irq->effective, irq->has_effective);
+        json_key(w, "hint");
+        json_cpulist(w, irq->hint, !hwloc_bitmap_iszero(irq->hint));
+        json_key(w, "count");
+        json_uint(w, irq->count);
+        json_key(w, "rate");
+        json_double(w, irq->rate);
+        json_end_object(w);
+}
+
+void report_json(const struct observation *obs, bool pretty, GString *out)
+{
+        struct json_writer w;
+
+        json_writer_init(&w, out, pretty);
+        json_begin_object(&w);
+        json_key(&w, "version");
+        json_string(&w, PACKAGE_VERSION);
+        json_key(&w, "root");
+        json_string(&w, obs->root);
+        json_key(&w, "sample_window");
+        json_double(&w, obs->window);
+        json_key(&w, "malformed_lines");
+        json_uint(&w, obs->malformed_lines);
+        json_key(&w, "topology");
+        topology_to_json(obs->topo, &w);
+        json_key(&w, "irqs");
+        json_begin_array(&w);
+        for (size_t i = 0; i < obs->inv->n; i++)
+                irq_to_json(&obs->inv->irqs[i], &w);
+        json_end_array(&w);
+        json_end_object(&w);
+        g_string_append_c(out, '\n');
+}
+
+enum { COL_IRQ, COL_NAME, COL_DEVICE, COL_DRIVER, COL_CLASS, COL_NODE, COL_AFFINITY,
+       COL_EFFECTIVE, COL_RATE, COL_STATE, _COL_MAX };
+
+static const char *const headers[_COL_MAX] = {
+        "IRQ", "NAME", "DEVICE", "DRIVER", "CLASS", "NODE", "AFFINITY", "EFFECTIVE",
+        "RATE/s", "STATE",
+};
+
+static void irq_cells(const struct irq *irq, char **cells)
+{
+        cells[COL_IRQ] = g_strdup_printf("%u", irq->number);
+        cells[COL_NAME] = g_strdup(irq->name[0] ? irq->name : "-");
+        cells[COL_DEVICE] = g_strdup(irq->device ? irq->device : irq->chip);
+        cells[COL_DRIVER] = g_strdup(irq->driver ? irq->driver : "-");
+        cells[COL_CLASS] = g_strdup(irq_class_to_string(irq->class));
+        cells[COL_NODE] = irq->node >= 0 ? g_strdup_printf("%d", irq->node) : g_strdup("-");
+        cells[COL_AFFINITY] = cpulist_format(irq->affinity);
+        cells[COL_EFFECTIVE] = irq->has_effective ? cpulist_format(irq->effective) : strdup("-");
+        cells[COL_RATE] = g_strdup_printf("%.1f", irq->rate);
+        cells[COL_STATE] = g_strdup(irq->movable ? "movable" : irq->unmovable_reason);
+}
+
+/* Columns as wide as their widest cell; the last one is not padded. */
+static void irq_table(const struct irq_inventory *inv, GString *out)
+{
+        size_t rows = inv->n + 1, width[_COL_MAX] = {};
+        char **cells = g_new0(char *, rows * _COL_MAX);
+
+        for (int c = 0; c < _COL_MAX; c++)
+                cells[c] = g_strdup(headers[c]);
+        for (size_t i = 0; i < inv->n; i++)
+                irq_cells(&inv->irqs[i], cells + (i + 1) * _COL_MAX);
+        for (size_t i = 0; i < rows * _COL_MAX; i++)
+                if (strlen(cells[i]) > width[i % _COL_MAX])
+                        width[i % _COL_MAX] = strlen(cells[i]);
+        for (size_t r = 0; r < rows; r++) {
+                for (int c = 0; c < _COL_MAX; c++) {
+                        const char *cell = cells[r * _COL_MAX + c];
+                        bool right = c == COL_IRQ || c == COL_RATE;
+
+                        if (c == _COL_MAX - 1)
+                                g_string_append(out, cell);
+                        else
+                                g_string_append_printf(out, right ? "%*s  " : "%-*s  ",
+                                                       (int) width[c], cell);
+                }
+                g_string_append_c(out, '\n');
+        }
+        for (size_t i = 0; i < rows * _COL_MAX; i++)
+                g_free(cells[i]);
+        g_free(cells);
+}
+
+void report_text(const struct observation *obs, GString *out)
+{
+        size_t movable = 0;
+
+        topology_to_text(obs->topo, out);
+        for (size_t i = 0; i < obs->inv->n; i++)
+                movable += obs->inv->irqs[i].movable;
+        g_string_append_printf(out, "\n%zu IRQs (%zu movable), rates over %.1f s",
+                               obs->inv->n, movable, obs->window);
+        if (obs->malformed_lines)
+                g_string_append_printf(out, ", %u malformed lines skipped", obs->malformed_lines);
+        g_string_append(out, ":\n");
+        irq_table(obs->inv, out);
+}

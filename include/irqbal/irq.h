@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <hwloc.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* What kind of device raises an IRQ; policies weigh and group by it. */
+enum irq_class {
+        IRQ_CLASS_OTHER,
+        IRQ_CLASS_NET,
+        IRQ_CLASS_STORAGE,
+        IRQ_CLASS_GPU,
+        IRQ_CLASS_SOUND,
+        IRQ_CLASS_USB,
+        IRQ_CLASS_LEGACY,   /* ISA/IO-APIC lines without a PCI device: timer, serial, ACPI */
+        _IRQ_CLASS_MAX,
+};
+
+const char *irq_class_to_string(enum irq_class c);
+int irq_class_from_string(const char *s);
+
+/* One IRQ as the daemon sees it: identity, device, constraints and placement. */
+struct irq {
+        unsigned number;
+        char *name;         /* action names as /proc/interrupts prints them ("" if none) */
+        char *chip;         /* irq chip ("PCI-MSIX-0000:00:02.0", "IO-APIC") */
+        char *hwirq;        /* hwirq and trigger ("1-edge"), NULL if not printed */
+        char *device;       /* PCI address ("0000:00:02.0") or NULL */
+        char *driver;       /* bound driver ("virtio_net", "nvme") or NULL */
+        char *interface;    /* network interface of the device ("eth0") or NULL */
+        enum irq_class class;
+        int node;           /* NUMA node of the device, -1 if none or unknown */
+        bool movable;
+        const char *unmovable_reason;  /* static string when !movable */
+        hwloc_bitmap_t affinity;   /* smp_affinity_list */
+        hwloc_bitmap_t effective;  /* effective_affinity_list; empty if unknown */
+        hwloc_bitmap_t hint;       /* affinity_hint; empty when the driver set none */
+        bool has_effective;
+        uint64_t count;     /* total interrupts at the last sample (sum over CPUs) */
+        double rate;        /* interrupts per second over the last sample window */
+};
+
+void irq_done(struct irq *irq);
