@@ -68,7 +68,9 @@ run)
         ;;
 test)
         install_missing
-        run_tests build
+        # The live test moves this machine's IRQs for real (and puts every mask back):
+        # once is enough, in the plain build.
+        IRQBAL_LIVE_TESTS=1 run_tests build
         run_tests build-asan --enable-sanitizers
         make -C build -s distcheck DISTCHECK_CONFIGURE_FLAGS=-q >build/distcheck.log 2>&1 || {
                 tail -50 build/distcheck.log; exit 1; }

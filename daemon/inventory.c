@@ -41,6 +41,7 @@ void irq_done(struct irq *irq)
         free(irq->device);
         free(irq->driver);
         free(irq->interface);
+        free(irq->balancing_note);
         if (irq->affinity)
                 hwloc_bitmap_free(irq->affinity);
         if (irq->effective)

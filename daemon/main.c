@@ -1,56 +1,38 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "irqbal/log.h"
-#include "irqbal/observer.h"
+#include "irqbal/manager.h"
 #include "irqbal/options.h"
 #include "irqbal/report.h"
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_stop_signal(int sig)
+static void list_policies(void)
 {
-        stop_requested = 1;
+        for (size_t i = 0; irqbal_policies[i]; i++)
+                printf("%-14s %s%s\n", irqbal_policies[i]->name, irqbal_policies[i]->description,
+                       irqbal_policies[i] == policy_default() ? " (default)" : "");
 }
 
-static double now_seconds(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
-/* Sleeps SECONDS unless a stop signal arrives first. */
-static void sleep_seconds(double seconds)
-{
-        struct timespec ts = {
-                .tv_sec = (time_t) seconds,
-                .tv_nsec = (long) ((seconds - (double) (time_t) seconds) * 1e9),
-        };
-
-        while (!stop_requested && nanosleep(&ts, &ts) < 0 && errno == EINTR)
-                ;
-}
-
-static void print_observation(const struct options *opts, const struct topology *topo,
-                              const struct observer *obs, double window)
+static void print_observation(const struct manager *m)
 {
         struct observation view = {
-                .root = opts->root,
-                .topo = topo,
-                .inv = &obs->inv,
-                .window = window,
-                .malformed_lines = obs->malformed_lines,
+                .root = m->opts->root,
+                .topo = m->topo,
+                .inv = &m->obs.inv,
+                .window = m->window,
+                .malformed_lines = m->obs.malformed_lines,
+                .policy = m->policy->name,
+                .plan = m->have_plan ? &m->plan : NULL,
+                .peak_load = m->peak_load,
         };
         GString *out = g_string_new(NULL);
 
-        if (opts->format == FORMAT_JSON)
+        if (m->opts->format == FORMAT_JSON)
                 report_json(&view, isatty(STDOUT_FILENO), out);
         else
                 report_text(&view, out);
@@ -59,69 +41,58 @@ static void print_observation(const struct options *opts, const struct topology 
         g_string_free(out, TRUE);
 }
 
-static int run(const struct options *opts)
+static void sleep_seconds(double seconds)
 {
-        struct topology_options topts = { .spec = opts->topology, .banned = opts->banned };
-        struct irqbal_root root;
-        struct topology *topo = NULL;
-        struct observer obs;
-        double last, window;
-        int r;
+        struct timespec ts = {
+                .tv_sec = (time_t) seconds,
+                .tv_nsec = (long) ((seconds - (double) (time_t) seconds) * 1e9),
+        };
 
-        r = root_open(&root, opts->root);
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                ;
+}
+
+/* Samples a window, plans by load, applies (unless --dry-run), shows it all and exits. Unlike
+ * irqbalance's --oneshot, placement follows the measured load. */
+static int oneshot(struct manager *m)
+{
+        int r = manager_sample(m);
+
         if (r < 0)
-                return log_error_errno(r, "Failed to open root directory %s: %m", opts->root);
-        r = topology_load(&root, &topts, &topo);
-        if (r < 0) {
-                log_error_errno(r, "Failed to load the topology: %m");
-                root_close(&root);
                 return r;
-        }
-        observer_init(&obs, &root, topo);
-
-        r = observer_read(&obs, 0);
-        last = now_seconds();
-        while (r >= 0 && !stop_requested) {
-                sleep_seconds(opts->oneshot ? opts->window : opts->interval);
-                if (stop_requested)
-                        break;
-                window = now_seconds() - last;
-                last += window;
-                r = observer_read(&obs, window);
-                if (r < 0)
-                        break;
-                print_observation(opts, topo, &obs, window);
-                if (opts->oneshot)
-                        break;
-        }
-
-        observer_done(&obs);
-        topology_free(topo);
-        root_close(&root);
-        return r;
+        do {
+                sleep_seconds(m->opts->window);
+                r = manager_sample(m);
+        } while (r == 1);  /* the root's clock did not move: wait for it */
+        if (r < 0)
+                return r;
+        r = manager_plan_and_apply(m);
+        if (r < 0)
+                return r;
+        print_observation(m);
+        return 0;
 }
 
 int main(int argc, char **argv)
 {
         struct options opts;
+        struct manager *m = NULL;
         int r;
 
         r = options_parse(argc, argv, &opts);
         if (r != 0)
                 return r > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
         log_set_max_level(opts.log_level);
-
-        /* Balancing (writing affinities) is not built yet: only observing is. */
-        if (!opts.dry_run) {
-                log_error("irqbald: writing IRQ affinities is not implemented in this version; "
-                          "run with --dry-run to see what the daemon observes.");
+        if (opts.list_policies) {
+                list_policies();
                 options_done(&opts);
-                return EXIT_FAILURE;
+                return EXIT_SUCCESS;
         }
 
-        signal(SIGTERM, on_stop_signal);
-        signal(SIGINT, on_stop_signal);
-        r = run(&opts);
+        r = manager_new(&opts, &m);
+        if (r >= 0)
+                r = opts.oneshot ? oneshot(m) : manager_run(m);
+        manager_free(m);
         options_done(&opts);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -16,6 +16,9 @@
 #define INTERVAL_DEFAULT 10.0
 /* Long enough to see the busy IRQs of an idle machine, short enough for a command. */
 #define WINDOW_DEFAULT 1.0
+/* Rates of busy IRQs wander by 10-20 % between windows; a move must gain more than that
+ * noise over a cycle or two, or IRQs would follow the noise around. */
+#define HYSTERESIS_DEFAULT 0.10
 
 void options_help(FILE *f)
 {
@@ -36,6 +39,14 @@ void options_help(FILE *f)
 "  -i, --interval=SECONDS  Time between balancing cycles (default %g).\n"
 "  -w, --window=SECONDS    How long --oneshot samples interrupt rates (default %g).\n"
 "  -b, --ban-cpus=LIST     Never place movable IRQs on these CPUs (cpulist, 2-5,8).\n"
+"  -p, --policy=NAME       Balancing policy (default balanced; see --list-policies).\n"
+"      --list-policies     List the built-in policies and exit.\n"
+"      --hysteresis=SHARE  A move must cut the busiest CPU's load by this share\n"
+"                          of it, 0 to 1 (default 0.1): noise never moves IRQs.\n"
+"      --no-restore        On exit, leave IRQs where irqbald put them instead of\n"
+"                          restoring the masks they had before.\n"
+"      --override-pins     Re-place IRQs that someone else pinned (by default an\n"
+"                          IRQ whose mask changed behind irqbald's back is left alone).\n"
 "  -F, --format=FORMAT     Output of --oneshot/--dry-run: text (default) or json.\n"
 "  -l, --log-level=LEVEL   err, warning, notice, info (default) or debug.\n"
 "  -h, --help              Show this help and exit.\n"
@@ -66,6 +77,29 @@ static int set_string(char **field, const char *arg)
         return *field ? 0 : -ENOMEM;
 }
 
+enum {
+        ARG_LIST_POLICIES = 0x100,
+        ARG_HYSTERESIS,
+        ARG_NO_RESTORE,
+        ARG_OVERRIDE_PINS,
+};
+
+static int parse_share(const char *arg, double *ret)
+{
+        char *end;
+        double v;
+
+        errno = 0;
+        v = strtod(arg, &end);
+        if (errno || end == arg || *end || !isfinite(v) || v < 0 || v > 1) {
+                fprintf(stderr, "irqbald: --hysteresis=%s: expected a share between 0 and 1 "
+                        "(0.1 = 10 %%).\n", arg);
+                return -EINVAL;
+        }
+        *ret = v;
+        return 0;
+}
+
 int options_parse(int argc, char **argv, struct options *ret)
 {
         static const struct option longopts[] = {
@@ -78,6 +112,11 @@ int options_parse(int argc, char **argv, struct options *ret)
                 { "window",     required_argument, NULL, 'w' },
                 { "ban-cpus",   required_argument, NULL, 'b' },
                 { "format",     required_argument, NULL, 'F' },
+                { "policy",     required_argument, NULL, 'p' },
+                { "list-policies", no_argument,    NULL, ARG_LIST_POLICIES },
+                { "hysteresis", required_argument, NULL, ARG_HYSTERESIS },
+                { "no-restore", no_argument,       NULL, ARG_NO_RESTORE },
+                { "override-pins", no_argument,    NULL, ARG_OVERRIDE_PINS },
                 { "log-level",  required_argument, NULL, 'l' },
                 { "help",       no_argument,       NULL, 'h' },
                 { "version",    no_argument,       NULL, 'V' },
@@ -89,6 +128,9 @@ int options_parse(int argc, char **argv, struct options *ret)
                 .format = FORMAT_TEXT,
                 .log_level = LOG_INFO,
                 .banned = hwloc_bitmap_alloc(),
+                .hysteresis = HYSTERESIS_DEFAULT,
+                .restore_on_exit = true,
+                .respect_external_pins = true,
         };
         int c, r = 0;
 
@@ -96,7 +138,7 @@ int options_parse(int argc, char **argv, struct options *ret)
                 return -ENOMEM;
         optind = 0;
         opterr = 1;
-        while (r == 0 && (c = getopt_long(argc, argv, "r:t:onfi:w:b:F:l:hV", longopts, NULL)) >= 0) {
+        while (r == 0 && (c = getopt_long(argc, argv, "r:t:onfi:w:b:F:l:p:hV", longopts, NULL)) >= 0) {
                 switch (c) {
                 case 'r':
                         r = set_string(&o.root, optarg);
@@ -144,6 +186,21 @@ int options_parse(int argc, char **argv, struct options *ret)
                                 r = -EINVAL;
                         }
                         break;
+                case 'p':
+                        r = set_string(&o.policy, optarg);
+                        break;
+                case ARG_LIST_POLICIES:
+                        o.list_policies = true;
+                        break;
+                case ARG_HYSTERESIS:
+                        r = parse_share(optarg, &o.hysteresis);
+                        break;
+                case ARG_NO_RESTORE:
+                        o.restore_on_exit = false;
+                        break;
+                case ARG_OVERRIDE_PINS:
+                        o.respect_external_pins = false;
+                        break;
                 case 'h':
                         options_help(stdout);
                         r = 1;
@@ -177,6 +234,7 @@ void options_done(struct options *o)
 {
         free(o->root);
         free(o->topology);
+        free(o->policy);
         if (o->banned)
                 hwloc_bitmap_free(o->banned);
         *o = (struct options) {};

@@ -45,9 +45,9 @@ static void irq_to_json(const struct irq *irq, struct json_writer *w)
         else
                 json_null(w);
         json_key(w, "movable");
-        json_bool(w, irq->movable);
+        json_bool(w, irq_is_balanced(irq));
         json_key(w, "unmovable_reason");
-        json_string(w, irq->unmovable_reason);
+        json_string(w, irq_unbalanced_reason(irq));
         json_key(w, "affinity");
         json_cpulist(w, irq->affinity, true);
         json_key(w, "effective");
@@ -59,6 +59,35 @@ static void irq_to_json(const struct irq *irq, struct json_writer *w)
         json_key(w, "rate");
         json_double(w, irq->rate);
         json_end_object(w);
+}
+
+static void plan_to_json(const struct observation *obs, struct json_writer *w)
+{
+        json_begin_array(w);
+        for (size_t i = 0; i < obs->plan->n; i++) {
+                const struct placement *p = &obs->plan->items[i];
+                const struct irq *irq = inventory_find(obs->inv, p->irq);
+
+                if (!irq)
+                        continue;
+                json_begin_object(w);
+                json_key(w, "irq");
+                json_uint(w, p->irq);
+                json_key(w, "name");
+                json_string(w, irq->name);
+                json_key(w, "from");
+                json_cpulist(w, irq->affinity, true);
+                json_key(w, "to");
+                json_cpulist(w, p->cpus, true);
+                json_key(w, "change");
+                json_bool(w, !hwloc_bitmap_isequal(irq->affinity, p->cpus));
+                json_key(w, "load");
+                json_double(w, irq->load);
+                json_key(w, "reason");
+                json_string(w, p->reason);
+                json_end_object(w);
+        }
+        json_end_array(w);
 }
 
 void report_json(const struct observation *obs, bool pretty, GString *out)
@@ -82,6 +111,14 @@ void report_json(const struct observation *obs, bool pretty, GString *out)
         for (size_t i = 0; i < obs->inv->n; i++)
                 irq_to_json(&obs->inv->irqs[i], &w);
         json_end_array(&w);
+        if (obs->plan) {
+                json_key(&w, "policy");
+                json_string(&w, obs->policy);
+                json_key(&w, "peak_load");
+                json_double(&w, obs->peak_load);
+                json_key(&w, "plan");
+                plan_to_json(obs, &w);
+        }
         json_end_object(&w);
         g_string_append_c(out, '\n');
 }
@@ -105,7 +142,7 @@ static void irq_cells(const struct irq *irq, char **cells)
         cells[COL_AFFINITY] = cpulist_format(irq->affinity);
         cells[COL_EFFECTIVE] = irq->has_effective ? cpulist_format(irq->effective) : strdup("-");
         cells[COL_RATE] = g_strdup_printf("%.1f", irq->rate);
-        cells[COL_STATE] = g_strdup(irq->movable ? "movable" : irq->unmovable_reason);
+        cells[COL_STATE] = g_strdup(irq_is_balanced(irq) ? "movable" : irq_unbalanced_reason(irq));
 }
 
 /* Columns as wide as their widest cell; the last one is not padded. */
@@ -139,17 +176,49 @@ static void irq_table(const struct irq_inventory *inv, GString *out)
         g_free(cells);
 }
 
+/* IRQ, name, from → to, reason: changes first, so the moves are what one reads. */
+void report_plan_text(const struct observation *obs, GString *out)
+{
+        size_t moves = 0;
+
+        for (size_t pass = 0; pass < 2; pass++)
+                for (size_t i = 0; i < obs->plan->n; i++) {
+                        const struct placement *p = &obs->plan->items[i];
+                        const struct irq *irq = inventory_find(obs->inv, p->irq);
+                        bool change;
+                        _cleanup_free_ char *from = NULL, *to = NULL;
+
+                        if (!irq)
+                                continue;
+                        change = !hwloc_bitmap_isequal(irq->affinity, p->cpus);
+                        if (change != (pass == 0))
+                                continue;
+                        moves += change;
+                        from = cpulist_format(irq->affinity);
+                        to = cpulist_format(p->cpus);
+                        g_string_append_printf(out, "%5u  %-24s %9s %s %-9s %s\n", p->irq,
+                                               irq->name[0] ? irq->name : "-", from,
+                                               change ? "→" : "=", to, p->reason);
+                }
+        g_string_append_printf(out, "Policy %s: %zu of %zu movable IRQs move; busiest CPU's "
+                               "load %.3f.\n", obs->policy, moves, obs->plan->n, obs->peak_load);
+}
+
 void report_text(const struct observation *obs, GString *out)
 {
         size_t movable = 0;
 
         topology_to_text(obs->topo, out);
         for (size_t i = 0; i < obs->inv->n; i++)
-                movable += obs->inv->irqs[i].movable;
+                movable += irq_is_balanced(&obs->inv->irqs[i]);
         g_string_append_printf(out, "\n%zu IRQs (%zu movable), rates over %.1f s",
                                obs->inv->n, movable, obs->window);
         if (obs->malformed_lines)
                 g_string_append_printf(out, ", %u malformed lines skipped", obs->malformed_lines);
         g_string_append(out, ":\n");
         irq_table(obs->inv, out);
+        if (obs->plan) {
+                g_string_append_printf(out, "\nPlan (%s):\n", obs->policy);
+                report_plan_text(obs, out);
+        }
 }

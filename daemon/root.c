@@ -190,7 +190,9 @@ int root_read_line(const struct irqbal_root *root, const char *abspath, char **r
 
 int root_write_file(const struct irqbal_root *root, const char *abspath, const char *s)
 {
-        _cleanup_close_ int fd = root_openat(root, abspath, O_WRONLY);
+        /* O_TRUNC as a shell's ">" does: procfs and sysfs ignore it, a plain file in a
+         * fake root must not keep a stale tail after a shorter write. */
+        _cleanup_close_ int fd = root_openat(root, abspath, O_WRONLY | O_TRUNC);
         size_t len = strlen(s);
         ssize_t n;
 

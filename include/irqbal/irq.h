@@ -33,12 +33,27 @@ struct irq {
         int node;           /* NUMA node of the device, -1 if none or unknown */
         bool movable;
         const char *unmovable_reason;  /* static string when !movable */
+        char *balancing_note;          /* why irqbald leaves a movable IRQ alone this
+                                        * cycle (refused, pinned by someone else …) */
         hwloc_bitmap_t affinity;   /* smp_affinity_list */
         hwloc_bitmap_t effective;  /* effective_affinity_list; empty if unknown */
         hwloc_bitmap_t hint;       /* affinity_hint; empty when the driver set none */
         bool has_effective;
         uint64_t count;     /* total interrupts at the last sample (sum over CPUs) */
         double rate;        /* interrupts per second over the last sample window */
+        double load;        /* estimated share of one CPU it costs (see load.h) */
 };
 
 void irq_done(struct irq *irq);
+
+/* Movable, and not held back by irqbald this cycle. */
+static inline bool irq_is_balanced(const struct irq *irq)
+{
+        return irq->movable && !irq->balancing_note;
+}
+
+/* Why irqbald does not balance it, or NULL. */
+static inline const char *irq_unbalanced_reason(const struct irq *irq)
+{
+        return irq->movable ? irq->balancing_note : irq->unmovable_reason;
+}

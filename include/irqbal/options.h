@@ -19,6 +19,11 @@ struct options {
         enum output_format format;
         hwloc_bitmap_t banned;  /* --ban-cpus */
         int log_level;
+        char *policy;           /* --policy NAME, NULL = the default policy */
+        bool list_policies;
+        double hysteresis;      /* --hysteresis: share of the peak a move must gain */
+        bool restore_on_exit;   /* --no-restore turns it off */
+        bool respect_external_pins;  /* --override-pins turns it off */
 };
 
 /* Returns 0 to run, 1 when --help or --version was handled (exit 0), or -EINVAL

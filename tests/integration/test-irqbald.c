@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The irqbald binary end to end: on this machine (read only, --dry-run), on fake roots,
  * on the real servers' sysfs captures in ../shared/topologies and on synthetic
- * topologies. Every run here is --dry-run: nothing is written anywhere. */
+ * topologies. Runs on this machine are --dry-run: they read and write nothing else. */
 #include <dirent.h>
 #include <glib.h>
 #include <stdio.h>
@@ -239,12 +239,43 @@ START_TEST(missing_proc_interrupts_is_an_error_naming_the_path)
 }
 END_TEST
 
-START_TEST(writing_affinities_needs_the_balancing_that_is_not_built_yet)
+START_TEST(oneshot_without_dry_run_writes_the_plan)
 {
-        struct run r = irqbald(false, "--root", fake, "-o", NULL);
+        char *path = g_strdup_printf("%s/proc/irq/40/smp_affinity_list", fake), *written;
+        struct run r = irqbald(true, "--root", fake, "--topology=synthetic:pu:4", "-o", "-w", "0.1",
+                               NULL);
+        const struct jv *placed;
 
-        ck_assert_int_eq(r.status, 1);
-        ck_assert(strstr(r.err, "--dry-run"));
+        ck_assert_msg(r.status == 0, "irqbald failed: %s", r.err);
+        placed = jv_find(jv_get(r.json, "plan"), "irq", 40);
+        ck_assert_ptr_nonnull(placed);
+        /* Usable: 0-1 (2 isolated, 2-3 nohz_full); one CPU, as x86 delivers to one. */
+        written = tl_read(path);
+        ck_assert_msg(strcmp(written, "0\n") == 0 || strcmp(written, "1\n") == 0 ||
+                      strcmp(written, "0") == 0 || strcmp(written, "1") == 0,
+                      "IRQ 40 written as '%s'", written);
+        ck_assert_str_eq(jv_str(jv_get(placed, "from")), "0-3");
+        ck_assert(jv_bool(jv_get(placed, "change")));
+        /* IRQ 1 has no /proc/irq entry: not in the plan. */
+        ck_assert_ptr_null(jv_find(jv_get(r.json, "plan"), "irq", 1));
+        free(written);
+        g_free(path);
+        run_done(&r);
+}
+END_TEST
+
+START_TEST(dry_run_writes_nothing)
+{
+        char *path = g_strdup_printf("%s/proc/irq/40/smp_affinity_list", fake), *text;
+        struct run r = irqbald(true, "--root", fake, "--topology=synthetic:pu:4", "-o", "-n",
+                               "-w", "0.1", NULL);
+
+        ck_assert_msg(r.status == 0, "irqbald failed: %s", r.err);
+        ck_assert(jv_bool(jv_get(jv_find(jv_get(r.json, "plan"), "irq", 40), "change")));
+        text = tl_read(path);
+        ck_assert_str_eq(text, "0-3\n");
+        free(text);
+        g_free(path);
         run_done(&r);
 }
 END_TEST
@@ -420,7 +451,8 @@ Suite *test_suite(void)
         tcase_add_test(fakes, fake_root_skips_and_counts_malformed_lines);
         tcase_add_test(fakes, banned_cpus_carry_every_reason);
         tcase_add_test(fakes, missing_proc_interrupts_is_an_error_naming_the_path);
-        tcase_add_test(fakes, writing_affinities_needs_the_balancing_that_is_not_built_yet);
+        tcase_add_test(fakes, oneshot_without_dry_run_writes_the_plan);
+        tcase_add_test(fakes, dry_run_writes_nothing);
         tcase_add_test(fakes, bad_command_lines_fail_with_a_reason);
         tcase_add_test(fakes, synthetic_topology_is_the_model_in_the_json);
         suite_add_tcase(s, fakes);

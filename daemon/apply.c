@@ -1,0 +1,594 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "irqbal/apply.h"
+#include "irqbal/cpuset.h"
+#include "irqbal/log.h"
+#include "irqbal/macro.h"
+
+/* A transient refusal (EBUSY, EAGAIN) is retried the next cycle, then after 2, 4, …
+ * cycles: a vector move in progress usually completes within a cycle, and an IRQ that
+ * stays busy must not cost a write every cycle. */
+#define BACKOFF_MAX_CYCLES 32u
+
+/* What apply remembers about one IRQ it wrote or tried to write. */
+struct irq_state {
+        unsigned irq;
+        hwloc_bitmap_t original;   /* the mask before irqbald first moved it; NULL until then */
+        hwloc_bitmap_t written;    /* what the kernel took from our last write; NULL if none */
+        hwloc_bitmap_t before;     /* the kernel's mask just before that write */
+        hwloc_bitmap_t full_cpus;  /* CPUs that answered ENOSPC for it; NULL if none */
+        uint64_t count_at_write;   /* its interrupt count when we wrote */
+        bool verify_pending;       /* written, not yet seen to take effect */
+        bool force_write;          /* the kernel undid a move with the mask left as ours */
+        bool refused;              /* EPERM/EIO: never moves */
+        bool pinned;               /* someone else set its mask after us */
+        unsigned busy_streak;      /* consecutive EBUSY/EAGAIN */
+        uint64_t retry_at;         /* first cycle that may write it again */
+        char reason[96];           /* why it may not be balanced, when it may not */
+        struct apply_counters counters;
+};
+
+struct apply_state {
+        const struct irqbal_root *root;
+        struct apply_config config;
+        GHashTable *irqs;          /* IRQ number → struct irq_state */
+        uint64_t cycle;
+        char *default_original;    /* default_smp_affinity before our first write, as read */
+        hwloc_bitmap_t default_written;  /* what we last wrote there */
+        struct apply_counters totals;
+};
+
+void apply_config_default(struct apply_config *c)
+{
+        *c = (struct apply_config) {
+                .dry_run = false,
+                .respect_external_pins = true,
+        };
+}
+
+static void irq_state_free(void *p)
+{
+        struct irq_state *s = p;
+
+        hwloc_bitmap_free(s->original);
+        hwloc_bitmap_free(s->written);
+        hwloc_bitmap_free(s->before);
+        hwloc_bitmap_free(s->full_cpus);
+        free(s);
+}
+
+int apply_state_new(const struct irqbal_root *root, const struct apply_config *config,
+                    struct apply_state **ret)
+{
+        struct apply_state *a = calloc(1, sizeof(*a));
+
+        if (!a)
+                return -ENOMEM;
+        a->root = root;
+        a->config = *config;
+        a->irqs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, irq_state_free);
+        *ret = a;
+        return 0;
+}
+
+void apply_state_free(struct apply_state *a)
+{
+        if (!a)
+                return;
+        g_hash_table_destroy(a->irqs);
+        free(a->default_original);
+        hwloc_bitmap_free(a->default_written);
+        free(a);
+}
+
+static struct irq_state *state_find(const struct apply_state *a, unsigned irq)
+{
+        return g_hash_table_lookup(a->irqs, GUINT_TO_POINTER(irq));
+}
+
+static struct irq_state *state_get(struct apply_state *a, unsigned irq)
+{
+        struct irq_state *s = state_find(a, irq);
+
+        if (s)
+                return s;
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return NULL;
+        s->irq = irq;
+        g_hash_table_insert(a->irqs, GUINT_TO_POINTER(irq), s);
+        return s;
+}
+
+/* Replaces *DST with a copy of SRC; false on ENOMEM. */
+static bool set_copy(hwloc_bitmap_t *dst, hwloc_const_bitmap_t src)
+{
+        if (!*dst)
+                *dst = hwloc_bitmap_alloc();
+        return *dst && hwloc_bitmap_copy(*dst, src) == 0;
+}
+
+static void set_clear(hwloc_bitmap_t *set)
+{
+        hwloc_bitmap_free(*set);
+        *set = NULL;
+}
+
+/* The errno names the kernel's affinity writes produce, for messages and the JSON. */
+static const char *errno_name(int e)
+{
+        switch (e) {
+        case EPERM:     return "EPERM";
+        case EIO:       return "EIO";
+        case EBUSY:     return "EBUSY";
+        case EAGAIN:    return "EAGAIN";
+        case ENOSPC:    return "ENOSPC";
+        case EINVAL:    return "EINVAL";
+        case ERANGE:    return "ERANGE";
+        case EOVERFLOW: return "EOVERFLOW";
+        default:        return "error";
+        }
+}
+
+/* The kernel's hex mask: 32-bit groups, most significant first, comma-separated;
+ * default_smp_affinity takes no other format. malloc'd, NULL on ENOMEM. */
+static char *cpumask_format(hwloc_const_bitmap_t set)
+{
+        const unsigned groups_per_ulong = sizeof(unsigned long) * 8 / 32;
+        int last = hwloc_bitmap_last(set);
+        unsigned groups = last < 0 ? 1 : (unsigned) last / 32 + 1;
+        char *s = malloc((size_t) groups * 9 + 1), *p = s;
+
+        if (!s)
+                return NULL;
+        for (unsigned g = groups; g-- > 0;) {
+                unsigned long word = hwloc_bitmap_to_ith_ulong(set, g / groups_per_ulong);
+                unsigned group = (unsigned) (word >> (g % groups_per_ulong * 32)) & 0xffffffffu;
+
+                p += sprintf(p, g == groups - 1 ? "%x" : ",%08x", group);
+        }
+        return s;
+}
+
+static const char *affinity_path(char *buf, size_t size, unsigned irq)
+{
+        snprintf(buf, size, "/proc/irq/%u/smp_affinity_list", irq);
+        return buf;
+}
+
+static void count_failed(struct apply_state *a, struct irq_state *s)
+{
+        s->counters.failed_moves++;
+        a->totals.failed_moves++;
+}
+
+bool apply_may_balance(const struct apply_state *a, unsigned irq, const char **ret_reason)
+{
+        const struct irq_state *s = state_find(a, irq);
+
+        if (!s || (!s->refused && !s->pinned && a->cycle >= s->retry_at))
+                return true;
+        if (ret_reason)
+                *ret_reason = s->reason;
+        return false;
+}
+
+hwloc_const_bitmap_t apply_full_cpus(const struct apply_state *a, unsigned irq)
+{
+        const struct irq_state *s = state_find(a, irq);
+
+        return s && s->full_cpus && !hwloc_bitmap_iszero(s->full_cpus) ? s->full_cpus : NULL;
+}
+
+void apply_irq_counters(const struct apply_state *a, unsigned irq, struct apply_counters *ret)
+{
+        const struct irq_state *s = state_find(a, irq);
+
+        *ret = s ? s->counters : (struct apply_counters) {};
+}
+
+void apply_total_counters(const struct apply_state *a, struct apply_counters *ret)
+{
+        *ret = a->totals;
+}
+
+/* A move the kernel did not carry out: count it and try again. */
+static void deferred_move_failed(struct apply_state *a, struct irq_state *s, const struct irq *irq)
+{
+        hwloc_const_bitmap_t runs_on = irq->has_effective ? irq->effective : irq->affinity;
+        _cleanup_free_ char *want = cpulist_format(s->written), *got = cpulist_format(runs_on);
+
+        count_failed(a, s);
+        log_info("IRQ %u: the kernel did not complete its move to %s (it runs on %s); "
+                 "trying again", s->irq, want ? want : "?", got ? got : "?");
+}
+
+static int verify_one(struct apply_state *a, struct irq_state *s, const struct irq *irq,
+                      hwloc_const_bitmap_t online)
+{
+        _cleanup_free_ char *now = NULL, *ours = NULL;
+
+        /* An unreadable mask proves nothing either way. */
+        if (!s->written || s->refused || s->pinned || hwloc_bitmap_iszero(irq->affinity))
+                return 0;
+
+        if (hwloc_bitmap_isequal(irq->affinity, s->written)) {
+                if (!s->verify_pending)
+                        return 0;
+                /* Deferred moves (DESIGN §4.4) happen at the next interrupt: without one,
+                 * an old effective CPU only means "not yet". */
+                if (irq->has_effective && !hwloc_bitmap_iszero(irq->effective) &&
+                    !hwloc_bitmap_isincluded(irq->effective, s->written)) {
+                        if (irq->count == s->count_at_write)
+                                return 0;
+                        deferred_move_failed(a, s, irq);
+                        s->force_write = true;
+                }
+                s->verify_pending = false;
+                return 0;
+        }
+
+        s->verify_pending = false;
+        now = cpulist_format(irq->affinity);
+        ours = cpulist_format(s->written);
+        if (!now || !ours)
+                return -ENOMEM;
+
+        /* DESIGN §4.7: a CPU going offline resets the mask to all online CPUs. That is
+         * the kernel undoing our placement, not someone else's pin: place it again. */
+        if (!hwloc_bitmap_isincluded(s->written, online) ||
+            hwloc_bitmap_isequal(irq->affinity, online)) {
+                log_info("IRQ %u: the kernel reset its mask from %s to %s as a CPU went "
+                         "offline; placing it again", s->irq, ours, now);
+                set_clear(&s->written);
+                return 0;
+        }
+
+        /* A failed deferred move puts the previous mask back. */
+        if (s->before && hwloc_bitmap_isequal(irq->affinity, s->before) &&
+            irq->count != s->count_at_write) {
+                deferred_move_failed(a, s, irq);
+                return set_copy(&s->written, irq->affinity) ? 0 : -ENOMEM;
+        }
+
+        if (a->config.respect_external_pins) {
+                s->pinned = true;
+                snprintf(s->reason, sizeof(s->reason), "pinned to %s by someone else", now);
+                log_notice("IRQ %u was pinned to %s by someone else; leaving it alone",
+                           s->irq, now);
+                return 0;
+        }
+        log_info("IRQ %u was set to %s by someone else; overwriting it "
+                 "(respect_external_pins is off)", s->irq, now);
+        /* Taken as the new baseline, so that the message comes once per change. */
+        return set_copy(&s->written, irq->affinity) ? 0 : -ENOMEM;
+}
+
+int apply_verify(struct apply_state *a, const struct irq_inventory *inv,
+                 hwloc_const_bitmap_t online)
+{
+        GHashTableIter iter;
+        void *value;
+
+        a->cycle++;
+        g_hash_table_iter_init(&iter, a->irqs);
+        while (g_hash_table_iter_next(&iter, NULL, &value)) {
+                struct irq_state *s = value;
+                const struct irq *irq = inventory_find(inv, s->irq);
+                int r;
+
+                if (!irq) {
+                        /* Its number may come back for another device: start afresh. */
+                        log_debug("IRQ %u is gone; forgetting it", s->irq);
+                        g_hash_table_iter_remove(&iter);
+                        continue;
+                }
+                r = verify_one(a, s, irq, online);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Classifies a refused write (DESIGN §4.3); false on ENOMEM. */
+static bool write_failed(struct apply_state *a, struct irq_state *s, hwloc_const_bitmap_t target,
+                         const char *mask, int r)
+{
+        int e = -r;
+
+        count_failed(a, s);
+        switch (e) {
+        case EPERM:
+        case EIO:
+                /* DESIGN §4.3: managed, per-CPU or no-balancing; it will never move. */
+                s->refused = true;
+                snprintf(s->reason, sizeof(s->reason), "kernel refused affinity change (%s)",
+                         errno_name(e));
+                log_notice("IRQ %u: the kernel refused to move it to %s (%s); "
+                           "leaving it where it is", s->irq, mask, errno_name(e));
+                break;
+        case ENOSPC:
+                if (!s->full_cpus && !(s->full_cpus = hwloc_bitmap_alloc()))
+                        return false;
+                hwloc_bitmap_or(s->full_cpus, s->full_cpus, target);
+                log_info("IRQ %u: no free interrupt vectors on CPU(s) %s (ENOSPC); "
+                         "avoiding them for this IRQ", s->irq, mask);
+                break;
+        case EINVAL:
+        case ERANGE:
+        case EOVERFLOW:
+                log_error_errno(r, "IRQ %u: the kernel rejected mask %s (%s: %m); a CPU "
+                                "went offline meanwhile, or this is a bug in irqbald",
+                                s->irq, mask, errno_name(e));
+                break;
+        case EBUSY:
+        case EAGAIN: {
+                unsigned delay = s->busy_streak >= 5 ? BACKOFF_MAX_CYCLES : 1u << s->busy_streak;
+
+                s->busy_streak++;
+                s->retry_at = a->cycle + delay;
+                snprintf(s->reason, sizeof(s->reason), "kernel busy (%s), retrying later",
+                         errno_name(e));
+                log_info("IRQ %u: the kernel was busy moving it to %s (%s); retrying in "
+                         "%u cycle(s)", s->irq, mask, errno_name(e), delay);
+                break;
+        }
+        default:
+                log_warning_errno(r, "IRQ %u: cannot write %s to its smp_affinity_list: %m",
+                                  s->irq, mask);
+        }
+        return true;
+}
+
+/* Writes TARGET for IRQ; 0 when written, 1 when the kernel said no, -ENOMEM. */
+static int write_one(struct apply_state *a, const struct irq *irq, hwloc_const_bitmap_t target)
+{
+        _cleanup_free_ char *mask = cpulist_format(target);
+        struct irq_state *s = state_get(a, irq->number);
+        hwloc_bitmap_t readback;
+        char path[64];
+        int r;
+
+        if (!mask || !s)
+                return -ENOMEM;
+        affinity_path(path, sizeof(path), irq->number);
+        r = root_write_file(a->root, path, mask);
+        if (r == -ENOENT) {
+                /* Gone since the scan; apply_verify() forgets it next cycle. */
+                log_debug("IRQ %u vanished before it could be moved to %s", irq->number, mask);
+                return 1;
+        }
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return write_failed(a, s, target, mask, r) ? 1 : -ENOMEM;
+
+        s->counters.moves++;
+        a->totals.moves++;
+        s->busy_streak = 0;
+        s->force_write = false;
+        s->verify_pending = true;
+        s->count_at_write = irq->count;
+        if ((!s->original && !set_copy(&s->original, irq->affinity)) ||
+            !set_copy(&s->before, irq->affinity) || !set_copy(&s->written, target))
+                return -ENOMEM;
+
+        /* The kernel may keep less than we asked (CPUs it cannot use); remember what it
+         * kept, or our own write would look like someone else's pin next cycle. */
+        readback = hwloc_bitmap_alloc();
+        if (!readback)
+                return -ENOMEM;
+        r = root_read_cpulist(a->root, path, readback);
+        if (r < 0)
+                log_debug_errno(r, "IRQ %u: cannot read back its mask: %m", irq->number);
+        else if (!hwloc_bitmap_isequal(readback, target)) {
+                _cleanup_free_ char *got = cpulist_format(readback);
+
+                log_warning("IRQ %u: wrote %s to its smp_affinity_list, but the kernel "
+                            "reports %s", irq->number, mask, got ? got : "?");
+                hwloc_bitmap_copy(s->written, readback);
+        }
+        hwloc_bitmap_free(readback);
+        return 0;
+}
+
+static int apply_default(struct apply_state *a, hwloc_const_bitmap_t set)
+{
+        static const char path[] = "/proc/irq/default_smp_affinity";
+        _cleanup_free_ char *current = NULL, *hex = NULL;
+        hwloc_bitmap_t now = hwloc_bitmap_alloc();
+        bool same;
+        int r;
+
+        if (!now)
+                return -ENOMEM;
+        r = root_read_line(a->root, path, &current);
+        if (r == -ENOMEM) {
+                hwloc_bitmap_free(now);
+                return r;
+        }
+        if (r < 0) {
+                log_debug_errno(r, "Cannot read %s, leaving it alone: %m", path);
+                hwloc_bitmap_free(now);
+                return 0;
+        }
+        same = cpumask_parse(current, now) == 0 && hwloc_bitmap_isequal(now, set);
+        hwloc_bitmap_free(now);
+        if (same || a->config.dry_run)
+                return 0;
+
+        hex = cpumask_format(set);
+        if (!hex)
+                return -ENOMEM;
+        r = root_write_file(a->root, path, hex);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot write %s to %s: %m", hex, path);
+                return r == -ENOMEM ? r : 0;
+        }
+        log_debug("Wrote %s to %s", hex, path);
+        if (!a->default_original && !(a->default_original = strdup(current)))
+                return -ENOMEM;
+        return set_copy(&a->default_written, set) ? 0 : -ENOMEM;
+}
+
+int apply_plan(struct apply_state *a, const struct irq_inventory *inv, const struct plan *plan,
+               struct apply_stats *ret_stats)
+{
+        struct apply_stats stats = {};
+        int r;
+
+        for (size_t i = 0; i < plan->n; i++) {
+                const struct placement *p = &plan->items[i];
+                const struct irq *irq = inventory_find(inv, p->irq);
+                const struct irq_state *s = state_find(a, p->irq);
+
+                if (!irq || !apply_may_balance(a, p->irq, NULL))
+                        continue;
+                if (hwloc_bitmap_iszero(p->cpus)) {
+                        log_error("IRQ %u: the plan gives it no CPU (%s); not writing it",
+                                  p->irq, p->reason);
+                        continue;
+                }
+                if (hwloc_bitmap_isequal(p->cpus, irq->affinity) && !(s && s->force_write))
+                        continue;
+                stats.changed++;
+                if (a->config.dry_run)
+                        continue;
+                r = write_one(a, irq, p->cpus);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        stats.written++;
+                else
+                        stats.failed++;
+        }
+        if (plan->default_affinity && !hwloc_bitmap_iszero(plan->default_affinity)) {
+                r = apply_default(a, plan->default_affinity);
+                if (r < 0)
+                        return r;
+        }
+        if (ret_stats)
+                *ret_stats = stats;
+        return 0;
+}
+
+/* 0 when restored or nothing to do, 1 when written back, -ENOMEM. */
+static int restore_one(struct apply_state *a, struct irq_state *s, hwloc_bitmap_t now)
+{
+        _cleanup_free_ char *mask = NULL;
+        char path[64];
+        int r;
+
+        if (!s->original || s->refused || s->pinned)
+                return 0;
+        affinity_path(path, sizeof(path), s->irq);
+        r = root_read_cpulist(a->root, path, now);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0) {
+                log_warning_errno(r, "IRQ %u: cannot read its mask, not restoring it: %m", s->irq);
+                return r == -ENOMEM ? r : 0;
+        }
+        if (s->written && !hwloc_bitmap_isequal(now, s->written)) {
+                log_info("IRQ %u was changed by someone else since our last write; "
+                         "not restoring it", s->irq);
+                return 0;
+        }
+        if (hwloc_bitmap_isequal(now, s->original))
+                return 0;
+        mask = cpulist_format(s->original);
+        if (!mask)
+                return -ENOMEM;
+        r = root_write_file(a->root, path, mask);
+        if (r < 0) {
+                log_warning_errno(r, "IRQ %u: cannot restore its original mask %s: %m",
+                                  s->irq, mask);
+                return r == -ENOMEM ? r : 0;
+        }
+        return 1;
+}
+
+static int restore_default(struct apply_state *a)
+{
+        static const char path[] = "/proc/irq/default_smp_affinity";
+        _cleanup_free_ char *current = NULL;
+        hwloc_bitmap_t now;
+        bool ours;
+        int r;
+
+        r = root_read_line(a->root, path, &current);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot read %s, not restoring it: %m", path);
+                return r == -ENOMEM ? r : 0;
+        }
+        now = hwloc_bitmap_alloc();
+        if (!now)
+                return -ENOMEM;
+        ours = cpumask_parse(current, now) == 0 && hwloc_bitmap_isequal(now, a->default_written);
+        hwloc_bitmap_free(now);
+        if (!ours) {
+                log_info("%s was changed by someone else since our last write; not restoring it",
+                         path);
+                return 0;
+        }
+        r = root_write_file(a->root, path, a->default_original);
+        if (r < 0)
+                log_warning_errno(r, "Cannot restore %s to %s: %m", path, a->default_original);
+        return r == -ENOMEM ? r : 0;
+}
+
+static int cmp_state(const void *x, const void *y)
+{
+        const struct irq_state *sx = *(struct irq_state *const *) x;
+        const struct irq_state *sy = *(struct irq_state *const *) y;
+        unsigned a = sx->irq, b = sy->irq;
+
+        return a < b ? -1 : a > b;
+}
+
+int apply_restore(struct apply_state *a)
+{
+        _cleanup_free_ struct irq_state **states = NULL;
+        GHashTableIter iter;
+        hwloc_bitmap_t now;
+        unsigned restored = 0;
+        size_t n = 0;
+        void *value;
+        int r = 0;
+
+        /* In IRQ order, so that runs on the simulator are reproducible. */
+        states = calloc(g_hash_table_size(a->irqs) + 1, sizeof(*states));
+        now = hwloc_bitmap_alloc();
+        if (!states || !now) {
+                hwloc_bitmap_free(now);
+                return -ENOMEM;
+        }
+        g_hash_table_iter_init(&iter, a->irqs);
+        while (g_hash_table_iter_next(&iter, NULL, &value))
+                states[n++] = value;
+        qsort(states, n, sizeof(*states), cmp_state);
+        for (size_t i = 0; i < n; i++) {
+                r = restore_one(a, states[i], now);
+                if (r < 0)
+                        break;
+                restored += (unsigned) r;
+                r = 0;
+        }
+        hwloc_bitmap_free(now);
+        if (r < 0)
+                return r;
+
+        if (a->default_original) {
+                r = restore_default(a);
+                if (r < 0)
+                        return r;
+        }
+        if (restored > 0)
+                log_info("Restored the original affinity of %u IRQ(s)", restored);
+        return 0;
+}

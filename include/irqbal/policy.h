@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <hwloc.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "irqbal/irq.h"
+#include "irqbal/topology.h"
+
+/* A balancing policy is pure: from the topology, the IRQs with their loads and
+ * constraints, and the previous placement, it decides a target for every movable IRQ.
+ * No I/O, no clock, no globals: the same input gives the same plan. */
+
+/* One IRQ as a policy sees it. Unmovable IRQs are included too: their load is fixed
+ * background on the CPUs they run on. */
+struct policy_irq {
+        unsigned irq;
+        const char *name;        /* action name, for queue order ("eth0-TxRx-3") */
+        const char *device;      /* PCI address or NULL: IRQs of one device are spread */
+        enum irq_class class;
+        int node;                /* device's NUMA node (kernel id), -1 if none */
+        double load;             /* estimated share of one CPU (0.25 = a quarter) */
+        bool movable;
+        /* CPUs it may be placed on: usable CPUs minus CPUs whose vectors are full for
+         * it (later also narrowed by policy files). Never empty for a movable IRQ: the
+         * caller leaves an IRQ out of balancing (unmovable) instead. */
+        hwloc_const_bitmap_t allowed;
+        /* Where it runs now: the effective CPU(s), or the affinity if unknown. */
+        hwloc_const_bitmap_t current;
+        hwloc_const_bitmap_t hint;  /* driver's affinity_hint, empty when none */
+        int previous;            /* the CPU the last plan gave it, -1 if none */
+};
+
+struct policy_params {
+        /* A move must cut the peak CPU load by at least this share of it (0.1 = 10 %)
+         * or nothing moves: noise must never move anything. */
+        double hysteresis;
+        /* pack: gather while the total load is below pack_low (CPUs' worth), spread
+         * again above pack_high. */
+        double pack_low, pack_high;
+        /* housekeeping: the CPUs that take every movable IRQ; NULL = usable CPUs
+         * minus isolated ones. */
+        hwloc_const_bitmap_t housekeeping;
+};
+
+void policy_params_default(struct policy_params *p);
+
+struct policy_input {
+        const struct topology *topo;
+        const struct policy_irq *irqs;  /* sorted by IRQ number */
+        size_t n;
+        const struct policy_params *params;
+};
+
+/* The decision for one movable IRQ. */
+struct placement {
+        unsigned irq;
+        hwloc_bitmap_t cpus;     /* target: one CPU, or a set (housekeeping, hint) */
+        char reason[96];         /* short, for plan output and Explain: "least loaded
+                                  * core on node 1", "kept: move would gain 3 %" */
+};
+
+struct plan {
+        struct placement *items; /* one per movable IRQ, sorted by IRQ number */
+        size_t n;
+        /* housekeeping: what /proc/irq/default_smp_affinity should be; NULL if the
+         * policy has no opinion. */
+        hwloc_bitmap_t default_affinity;
+};
+
+/* Allocates N placements with empty CPU sets (or -ENOMEM). */
+int plan_init(struct plan *p, size_t n);
+void plan_done(struct plan *p);
+const struct placement *plan_find(const struct plan *p, unsigned irq);
+
+struct irqbal_policy {
+        const char *name;
+        const char *description;   /* one line for --list-policies */
+        int (*plan)(const struct policy_input *in, struct plan *ret);
+};
+
+/* policy/registry.c: the built-in policies, default first. */
+extern const struct irqbal_policy *const irqbal_policies[];
+const struct irqbal_policy *policy_find(const char *name);
+const struct irqbal_policy *policy_default(void);

@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* pack: power saving. While the interrupt load of the whole machine (movable and
+ * background) is below params->pack_low CPUs' worth, IRQs gather on as few cores of one
+ * package as the load allows, so that the other cores and packages can sleep deeply;
+ * above params->pack_high they spread exactly as balanced spreads them. In between the
+ * previous mode holds: we were packing when every previous target sat in one package,
+ * on at most PACK_FEW_CORES cores.
+ *
+ * Packing is first-fit decreasing: IRQs heaviest first, each on the first core of the
+ * package (topology order) whose load stays within PACK_CORE_FILL, a new core opening
+ * only when none does. The package is the one holding the nodes of most devices' IRQs
+ * (ties: the first). When we were already packing, IRQs whose previous CPU is still in
+ * the package and still fits stay, so that noise does not reshuffle them.
+ *
+ * Complexity: O(I log I) for the sort, then O(I·K) where K is the number of the
+ * package's cores (first fit scans the open ones), and balanced's cost when spreading. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "irqbal/macro.h"
+#include "irqbal/topology.h"
+#include "common.h"
+
+/* Half a CPU of interrupt work per core leaves it room for bursts. */
+#define PACK_CORE_FILL 0.5
+/* How many cores packing can fill below pack_high, plus one for an oversized IRQ. */
+#define PACK_FEW_CORES(high) ((size_t) ceil((high) / PACK_CORE_FILL) + 1)
+
+struct packer {
+        const struct policy_input *in;
+        struct loadmap m;
+        int package;            /* index into topology.packages */
+        size_t *cores;          /* the package's cores with a usable PU, in order */
+        size_t n_cores;
+};
+
+static double total_load(const struct policy_input *in)
+{
+        double total = 0;
+
+        for (size_t i = 0; i < in->n; i++)
+                total += in->irqs[i].load;
+        return total;
+}
+
+/* Were the previous targets within one package's few cores? With no previous plan,
+ * the nearer threshold decides. Returns a bool or -ENOMEM. */
+static int were_packing(const struct policy_input *in, const struct loadmap *m, double total)
+{
+        const struct topology *t = in->topo;
+        size_t few = PACK_FEW_CORES(in->params->pack_high), n_used = 0;
+        _cleanup_free_ size_t *used = malloc(few * sizeof(*used));
+        int package = -2;  /* -2: no previous target seen yet */
+
+        if (!used)
+                return -ENOMEM;
+        for (size_t i = 0; i < in->n; i++) {
+                const struct policy_irq *q = &in->irqs[i];
+                bool seen = false;
+                int idx;
+
+                if (!q->movable || q->previous < 0)
+                        continue;
+                idx = loadmap_index(m, (unsigned) q->previous);
+                if (idx < 0)
+                        continue;
+                if (package != -2 && t->cpus[idx].package != package)
+                        return false;
+                package = t->cpus[idx].package;
+                for (size_t k = 0; k < n_used && !seen; k++)
+                        seen = used[k] == m->slot_of[idx];
+                if (!seen) {
+                        if (n_used == few)
+                                return false;
+                        used[n_used++] = m->slot_of[idx];
+                }
+        }
+        if (package == -2)
+                return total < (in->params->pack_low + in->params->pack_high) / 2;
+        return true;
+}
+
+/* The package holding the nodes of most movable device IRQs; ties go to the first. */
+static int choose_package(const struct policy_input *in)
+{
+        const struct topology *t = in->topo;
+        _cleanup_free_ size_t *votes = calloc(t->n_packages ? t->n_packages : 1, sizeof(size_t));
+        int best = -1;
+
+        if (!votes)
+                return -ENOMEM;
+        for (size_t i = 0; i < in->n; i++) {
+                const struct policy_irq *q = &in->irqs[i];
+
+                if (!q->movable || q->node < 0)
+                        continue;
+                for (size_t k = 0; k < t->n_nodes; k++) {
+                        const struct topo_cpu *c;
+                        int first;
+
+                        if (t->nodes[k].os_index != q->node)
+                                continue;
+                        first = hwloc_bitmap_first(t->nodes[k].cpus);
+                        c = first >= 0 ? topology_cpu(t, (unsigned) first) : NULL;
+                        if (c && c->package >= 0)
+                                votes[c->package]++;
+                        break;
+                }
+        }
+        for (size_t p = 0; p < t->n_packages; p++) {
+                if (!hwloc_bitmap_intersects(t->packages[p].cpus, t->usable))
+                        continue;
+                if (best < 0 || votes[p] > votes[best])
+                        best = (int) p;
+        }
+        return best;
+}
+
+static int package_cores(struct packer *s)
+{
+        const struct topology *t = s->in->topo;
+
+        s->cores = malloc((t->n_cores ? t->n_cores : 1) * sizeof(*s->cores));
+        if (!s->cores)
+                return -ENOMEM;
+        for (size_t c = 0; c < t->n_cores; c++)
+                if (t->cores[c].package == s->package &&
+                    hwloc_bitmap_intersects(t->cores[c].pus, t->usable))
+                        s->cores[s->n_cores++] = c;
+        return 0;
+}
+
+static int cmp_heaviest(const void *x, const void *y, void *irqs)
+{
+        const struct policy_irq *a = (const struct policy_irq *) irqs + *(const size_t *) x;
+        const struct policy_irq *b = (const struct policy_irq *) irqs + *(const size_t *) y;
+
+        if (a->load != b->load)
+                return a->load > b->load ? -1 : 1;
+        return a->irq < b->irq ? -1 : a->irq > b->irq;
+}
+
+static bool fits(const struct packer *s, size_t slot, double load)
+{
+        double have = s->m.core[slot];
+
+        return have <= LOAD_EPSILON || have + load <= PACK_CORE_FILL + LOAD_EPSILON;
+}
+
+/* The first PU of core C its IRQ may take, or -1. */
+static int core_first_allowed(const struct topo_core *c, hwloc_const_bitmap_t allowed)
+{
+        unsigned os;
+
+        hwloc_bitmap_foreach_begin(os, c->pus) {
+                if (hwloc_bitmap_isset(allowed, os))
+                        return (int) os;
+        } hwloc_bitmap_foreach_end();
+        return -1;
+}
+
+/* First fit over the package's cores: the first allowed PU of the first core that
+ * fits, else of the least loaded core; -1 if no core of the package is allowed. */
+static int first_fit(const struct packer *s, const struct policy_irq *q, size_t *ret_core)
+{
+        const struct topology *t = s->in->topo;
+        int fallback = -1;
+        size_t fallback_core = 0;
+
+        for (size_t k = 0; k < s->n_cores; k++) {
+                int cpu = core_first_allowed(&t->cores[s->cores[k]], q->allowed);
+                int idx = cpu >= 0 ? loadmap_index(&s->m, (unsigned) cpu) : -1;
+
+                if (idx < 0)
+                        continue;
+                if (fits(s, s->m.slot_of[idx], q->load)) {
+                        *ret_core = k;
+                        return idx;
+                }
+                if (fallback < 0 || s->m.core[s->m.slot_of[idx]] <
+                                    s->m.core[s->m.slot_of[fallback]] - LOAD_EPSILON) {
+                        fallback = idx;
+                        fallback_core = k;
+                }
+        }
+        *ret_core = fallback_core;
+        return fallback;
+}
+
+static int gather(struct packer *s, bool was_packing, double total, struct plan *plan)
+{
+        const struct policy_input *in = s->in;
+        const struct topology *t = in->topo;
+        _cleanup_free_ size_t *order = malloc((in->n ? in->n : 1) * sizeof(size_t));
+        _cleanup_free_ size_t *slot = malloc((in->n ? in->n : 1) * sizeof(size_t));
+        _cleanup_free_ bool *done = calloc(in->n ? in->n : 1, sizeof(bool));
+        size_t n = 0, k = 0;
+
+        if (!order || !slot || !done)
+                return -ENOMEM;
+        loadmap_add_unmovable(&s->m, in);
+        for (size_t i = 0; i < in->n; i++)
+                if (in->irqs[i].movable) {
+                        slot[i] = k++;
+                        order[n++] = i;
+                }
+
+        /* Already packed: what still fits stays. */
+        for (size_t j = 0; was_packing && j < n; j++) {
+                const struct policy_irq *q = &in->irqs[order[j]];
+                struct placement *p = &plan->items[slot[order[j]]];
+                int idx = q->previous >= 0 ? loadmap_index(&s->m, (unsigned) q->previous) : -1;
+
+                if (idx < 0 || !hwloc_bitmap_isset(q->allowed, (unsigned) q->previous) ||
+                    t->cpus[idx].package != s->package ||
+                    !fits(s, s->m.slot_of[idx], q->load))
+                        continue;
+                loadmap_add(&s->m, (size_t) idx, q->load);
+                hwloc_bitmap_only(p->cpus, (unsigned) q->previous);
+                snprintf(p->reason, sizeof(p->reason),
+                         "packing (load %.2f CPU): kept on CPU %d, package %d",
+                         total, q->previous,
+                         t->packages[s->package].os_index);
+                done[order[j]] = true;
+        }
+
+        qsort_r(order, n, sizeof(*order), cmp_heaviest, (void *) in->irqs);
+        for (size_t j = 0; j < n; j++) {
+                const struct policy_irq *q = &in->irqs[order[j]];
+                struct placement *p = &plan->items[slot[order[j]]];
+                size_t core = 0;
+                int idx;
+
+                if (done[order[j]])
+                        continue;
+                idx = first_fit(s, q, &core);
+                if (idx >= 0) {
+                        snprintf(p->reason, sizeof(p->reason),
+                                 "packing (load %.2f CPU): package %d, core %zu in fill order",
+                                 total, t->packages[s->package].os_index, core);
+                } else {
+                        /* Not allowed anywhere in the package: its lowest allowed CPU. */
+                        int cpu = hwloc_bitmap_first(q->allowed);
+
+                        idx = cpu >= 0 ? loadmap_index(&s->m, (unsigned) cpu) : -1;
+                        if (idx < 0)
+                                return -EINVAL;
+                        snprintf(p->reason, sizeof(p->reason),
+                                 "packing, package %d not allowed: lowest allowed CPU",
+                                 t->packages[s->package].os_index);
+                }
+                loadmap_add(&s->m, (size_t) idx, q->load);
+                hwloc_bitmap_only(p->cpus, loadmap_os(&s->m, (size_t) idx));
+        }
+        return 0;
+}
+
+static int spread(const struct policy_input *in, double total, struct plan *plan)
+{
+        int r;
+
+        r = policy_balance(in, NULL, plan);
+        if (r < 0)
+                return r;
+        for (size_t k = 0; k < plan->n; k++) {
+                char reason[sizeof(plan->items[k].reason)];
+                int len;
+
+                /* The prefix says why we are not packing; what follows is balanced's. */
+                len = snprintf(reason, sizeof(reason), "spread (load %.2f CPU): ", total);
+                if (len < 0 || (size_t) len >= sizeof(reason))
+                        continue;
+                g_strlcpy(reason + len, plan->items[k].reason, sizeof(reason) - (size_t) len);
+                memcpy(plan->items[k].reason, reason, sizeof(reason));
+        }
+        return 0;
+}
+
+static int pack_plan(const struct policy_input *in, struct plan *ret)
+{
+        struct packer s = { .in = in };
+        double total = total_load(in);
+        bool packing;
+        int r, was;
+
+        r = policy_plan_movable(in, ret);
+        if (r < 0)
+                return r;
+        r = loadmap_init(&s.m, in->topo);
+        if (r < 0)
+                goto finish;
+        r = was = were_packing(in, &s.m, total);
+        if (r < 0)
+                goto finish;
+        if (total < in->params->pack_low)
+                packing = true;
+        else if (total > in->params->pack_high)
+                packing = false;
+        else
+                packing = was;
+
+        s.package = packing ? choose_package(in) : -1;
+        if (s.package < -1) {
+                r = s.package;
+                goto finish;
+        }
+        if (s.package >= 0) {
+                r = package_cores(&s);
+                if (r >= 0)
+                        r = gather(&s, was, total, ret);
+        } else
+                r = spread(in, total, ret);
+finish:
+        free(s.cores);
+        loadmap_done(&s.m);
+        if (r < 0)
+                plan_done(ret);
+        return r;
+}
+
+const struct irqbal_policy policy_pack = {
+        .name = "pack",
+        .description = "gather IRQs on few cores of one package while the load is low",
+        .plan = pack_plan,
+};

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "irqbal/load.h"
+#include "testlib.h"
+
+static struct irq irqs[3];
+
+static void setup(void)
+{
+        static const enum irq_class classes[] = { IRQ_CLASS_NET, IRQ_CLASS_STORAGE, IRQ_CLASS_LEGACY };
+        static const double rates[] = { 10000, 10000, 100 };
+        static const unsigned cpus[] = { 0, 0, 1 };
+
+        for (size_t i = 0; i < ELEMENTSOF(irqs); i++) {
+                irqs[i] = (struct irq) {
+                        .number = 30 + (unsigned) i, .class = classes[i], .rate = rates[i],
+                        .affinity = hwloc_bitmap_alloc(), .effective = hwloc_bitmap_alloc(),
+                        .has_effective = true,
+                };
+                hwloc_bitmap_only(irqs[i].effective, cpus[i]);
+                hwloc_bitmap_fill(irqs[i].affinity);
+        }
+}
+
+static void teardown(void)
+{
+        for (size_t i = 0; i < ELEMENTSOF(irqs); i++) {
+                hwloc_bitmap_free(irqs[i].affinity);
+                hwloc_bitmap_free(irqs[i].effective);
+        }
+}
+
+START_TEST(without_time_accounting_load_is_rate_times_class_cost)
+{
+        load_estimate(irqs, 3, NULL, 0, 10);
+        ck_assert_double_eq_tol(irqs[0].load, 10000 * load_cost_per_interrupt(IRQ_CLASS_NET), 1e-12);
+        ck_assert_double_eq_tol(irqs[1].load, 10000 * load_cost_per_interrupt(IRQ_CLASS_STORAGE), 1e-12);
+        /* A packet interrupt costs more than a disk completion, which costs more than a
+         * serial port's. */
+        ck_assert(irqs[0].load > irqs[1].load);
+        ck_assert(irqs[1].load / 10000 > irqs[2].load / 100);
+}
+END_TEST
+
+START_TEST(measured_irq_time_is_shared_by_rate_times_cost)
+{
+        /* CPU 0 spent 4 s of a 10 s window in IRQ context; CPU 1 1 s. */
+        const struct cpu_irq_time times[] = { { 0, 4.0 }, { 1, 1.0 } };
+        double net = 5.0, storage = 3.0;  /* the model's weights, in µs */
+
+        load_estimate(irqs, 3, times, 2, 10);
+        ck_assert_double_eq_tol(irqs[0].load, 0.4 * net / (net + storage), 1e-9);
+        ck_assert_double_eq_tol(irqs[1].load, 0.4 * storage / (net + storage), 1e-9);
+        /* Alone on CPU 1: all of its time. */
+        ck_assert_double_eq_tol(irqs[2].load, 0.1, 1e-9);
+}
+END_TEST
+
+START_TEST(a_cpu_without_measured_time_keeps_the_model)
+{
+        const struct cpu_irq_time times[] = { { 1, 0.0 } };
+
+        load_estimate(irqs, 3, times, 1, 10);
+        ck_assert_double_eq_tol(irqs[0].load, 10000 * load_cost_per_interrupt(IRQ_CLASS_NET), 1e-12);
+        ck_assert_double_eq_tol(irqs[2].load, 100 * load_cost_per_interrupt(IRQ_CLASS_LEGACY), 1e-12);
+}
+END_TEST
+
+Suite *test_suite(void)
+{
+        Suite *s = suite_create("load");
+        TCase *tc = tcase_create("estimate");
+
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, without_time_accounting_load_is_rate_times_class_cost);
+        tcase_add_test(tc, measured_irq_time_is_shared_by_rate_times_cost);
+        tcase_add_test(tc, a_cpu_without_measured_time_keeps_the_model);
+        suite_add_tcase(s, tc);
+        return s;
+}

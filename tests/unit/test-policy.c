@@ -1,0 +1,996 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "irqbal/cpuset.h"
+#include "irqbal/policy.h"
+#include "irqbal/root.h"
+#include "irqbal/topology.h"
+#include "testlib.h"
+
+/* Two packages, each with two nodes of 8 cores with 2 PUs: node 1 is CPUs 16-31. */
+#define TWO_BY_TWO "synthetic:\"pack:2 numa:2 core:8 pu:2\""
+#define FOUR_BY_TWO "64amd64-4s2n4ca2co"
+#define MAX_IRQS 1024
+
+/* ---- A machine and its IRQs ----------------------------------------------------- */
+
+static struct topology *load_topology(const char *root_dir, const char *spec)
+{
+        struct topology_options opts = { .spec = spec };
+        struct irqbal_root root;
+        struct topology *t = NULL;
+
+        ck_assert_int_eq(root_open(&root, root_dir), 0);
+        ck_assert_int_eq(topology_load(&root, &opts, &t), 0);
+        root_close(&root);
+        return t;
+}
+
+/* A synthetic machine; ISOLATED (may be NULL) is written as the kernel's isolated file. */
+static struct topology *synthetic(const char *spec, const char *isolated)
+{
+        char *dir = tl_mkdtemp();
+        struct topology *t;
+
+        if (isolated)
+                tl_write(dir, "sys/devices/system/cpu/isolated", "%s\n", isolated);
+        t = load_topology(dir, spec);
+        tl_rmtree(dir);
+        free(dir);
+        return t;
+}
+
+struct irqs {
+        const struct topology *t;
+        struct policy_irq v[MAX_IRQS];
+        hwloc_bitmap_t allowed[MAX_IRQS], current[MAX_IRQS], hint[MAX_IRQS];
+        char name[MAX_IRQS][32];
+        char device[MAX_IRQS][32];
+        size_t n;
+        struct policy_params params;
+};
+
+static struct irqs *irqs_new(const struct topology *t)
+{
+        struct irqs *s = calloc(1, sizeof(*s));
+
+        ck_assert_ptr_nonnull(s);
+        s->t = t;
+        policy_params_default(&s->params);
+        return s;
+}
+
+static void irqs_free(struct irqs *s)
+{
+        for (size_t i = 0; i < s->n; i++) {
+                hwloc_bitmap_free(s->allowed[i]);
+                hwloc_bitmap_free(s->current[i]);
+                hwloc_bitmap_free(s->hint[i]);
+        }
+        free(s);
+}
+
+/* A movable IRQ allowed on every usable CPU, nowhere yet; add IRQs in IRQ order.
+ * DEVICE NULL = no device; NAME NULL = "irqN". */
+static struct policy_irq *add(struct irqs *s, unsigned irq, const char *device,
+                              const char *name, int node, double load)
+{
+        size_t i = s->n++;
+        struct policy_irq *q = &s->v[i];
+
+        ck_assert_uint_lt(i, MAX_IRQS);
+        ck_assert(i == 0 || s->v[i - 1].irq < irq);
+        s->allowed[i] = hwloc_bitmap_dup(s->t->usable);
+        s->current[i] = hwloc_bitmap_alloc();
+        s->hint[i] = hwloc_bitmap_alloc();
+        if (name)
+                snprintf(s->name[i], sizeof(s->name[i]), "%s", name);
+        else
+                snprintf(s->name[i], sizeof(s->name[i]), "irq%u", irq);
+        if (device)
+                snprintf(s->device[i], sizeof(s->device[i]), "%s", device);
+        *q = (struct policy_irq) {
+                .irq = irq, .name = s->name[i], .device = device ? s->device[i] : NULL,
+                .class = device ? IRQ_CLASS_NET : IRQ_CLASS_OTHER, .node = node,
+                .load = load, .movable = true, .allowed = s->allowed[i],
+                .current = s->current[i], .hint = s->hint[i], .previous = -1,
+        };
+        return q;
+}
+
+static size_t index_of(const struct irqs *s, unsigned irq)
+{
+        for (size_t i = 0; i < s->n; i++)
+                if (s->v[i].irq == irq)
+                        return i;
+        ck_abort_msg("no IRQ %u", irq);
+        return 0;
+}
+
+static void set_list(hwloc_bitmap_t set, const char *list)
+{
+        ck_assert_int_eq(cpulist_parse(list, set), 0);
+}
+
+static const struct irqbal_policy *policy(const char *name)
+{
+        const struct irqbal_policy *p = policy_find(name);
+
+        ck_assert_msg(p, "policy %s is missing", name);
+        return p;
+}
+
+/* Runs POLICY and checks what every plan must satisfy: one placement per movable IRQ,
+ * in IRQ order, inside its allowed CPUs, with a reason. */
+static void run(const char *name, struct irqs *s, struct plan *ret)
+{
+        struct policy_input in = { .topo = s->t, .irqs = s->v, .n = s->n, .params = &s->params };
+        size_t k = 0;
+
+        ck_assert_int_eq(policy(name)->plan(&in, ret), 0);
+        for (size_t i = 0; i < s->n; i++) {
+                const struct placement *p;
+
+                if (!s->v[i].movable) {
+                        ck_assert_ptr_null(plan_find(ret, s->v[i].irq));
+                        continue;
+                }
+                ck_assert_uint_lt(k, ret->n);
+                p = &ret->items[k++];
+                ck_assert_uint_eq(p->irq, s->v[i].irq);
+                ck_assert_ptr_eq(plan_find(ret, p->irq), p);
+                ck_assert_msg(!hwloc_bitmap_iszero(p->cpus), "%s: IRQ %u has no target", name, p->irq);
+                ck_assert_msg(hwloc_bitmap_isincluded(p->cpus, s->v[i].allowed),
+                              "%s: IRQ %u placed outside its allowed CPUs", name, p->irq);
+                ck_assert_msg(p->reason[0] && strlen(p->reason) <= 95, "%s: IRQ %u reason \"%s\"",
+                              name, p->irq, p->reason);
+        }
+        ck_assert_uint_eq(k, ret->n);
+}
+
+/* The single CPU IRQ goes to. */
+static unsigned target(const struct plan *p, unsigned irq)
+{
+        const struct placement *pl = plan_find(p, irq);
+
+        ck_assert_ptr_nonnull(pl);
+        ck_assert_msg(hwloc_bitmap_weight(pl->cpus) == 1, "IRQ %u: a set, not one CPU", irq);
+        return (unsigned) hwloc_bitmap_first(pl->cpus);
+}
+
+static void assert_targets(const struct plan *p, const char *expected, const char *what)
+{
+        hwloc_bitmap_t want = hwloc_bitmap_alloc(), got = hwloc_bitmap_alloc();
+        char *g;
+
+        set_list(want, expected);
+        for (size_t k = 0; k < p->n; k++)
+                hwloc_bitmap_or(got, got, p->items[k].cpus);
+        g = cpulist_format(got);
+        ck_assert_msg(hwloc_bitmap_isequal(want, got), "%s: targets %s, expected %s", what, g,
+                      expected);
+        free(g);
+        hwloc_bitmap_free(want);
+        hwloc_bitmap_free(got);
+}
+
+/* The next cycle: the plan's targets become the previous placement and the current
+ * CPU, as apply.c would leave them. */
+static void follow(struct irqs *s, const struct plan *p)
+{
+        for (size_t k = 0; k < p->n; k++) {
+                size_t i = index_of(s, p->items[k].irq);
+
+                s->v[i].previous = hwloc_bitmap_first(p->items[k].cpus);
+                hwloc_bitmap_copy(s->current[i], p->items[k].cpus);
+        }
+}
+
+static size_t moves(const struct plan *a, const struct plan *b)
+{
+        size_t n = 0;
+
+        ck_assert_uint_eq(a->n, b->n);
+        for (size_t k = 0; k < a->n; k++)
+                n += !hwloc_bitmap_isequal(a->items[k].cpus, b->items[k].cpus);
+        return n;
+}
+
+/* Per-CPU load of a plan of single CPUs, unmovable IRQs on their current CPUs. */
+static double peak_load(const struct irqs *s, const struct plan *p)
+{
+        double load[4096] = {}, peak = 0;
+
+        for (size_t i = 0; i < s->n; i++) {
+                unsigned cpu = s->v[i].movable ? target(p, s->v[i].irq)
+                                               : (unsigned) hwloc_bitmap_first(s->v[i].current);
+
+                ck_assert_uint_lt(cpu, ELEMENTSOF(load));
+                load[cpu] += s->v[i].load;
+                peak = fmax(peak, load[cpu]);
+        }
+        return peak;
+}
+
+static double lower_bound(const struct irqs *s)
+{
+        double total = 0, heaviest = 0;
+
+        for (size_t i = 0; i < s->n; i++) {
+                total += s->v[i].load;
+                heaviest = fmax(heaviest, s->v[i].load);
+        }
+        return fmax(total / hwloc_bitmap_weight(s->t->usable), heaviest);
+}
+
+/* Deterministic pseudo-random numbers in [0, 1): the tests must not flake. */
+static double rnd(unsigned long long *state)
+{
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        return (double) (*state >> 11) / (double) (1ull << 53);
+}
+
+static const struct topo_node *node_by_id(const struct topology *t, int id)
+{
+        for (size_t k = 0; k < t->n_nodes; k++)
+                if (t->nodes[k].os_index == id)
+                        return &t->nodes[k];
+        ck_abort_msg("no node %d", id);
+        return NULL;
+}
+
+/* Distinct physical cores among a plan's targets. */
+static size_t cores_used(const struct topology *t, const struct plan *p)
+{
+        hwloc_bitmap_t cores = hwloc_bitmap_alloc();
+        size_t n;
+
+        for (size_t k = 0; k < p->n; k++) {
+                unsigned cpu;
+
+                hwloc_bitmap_foreach_begin(cpu, p->items[k].cpus) {
+                        hwloc_bitmap_set(cores, (unsigned) topology_cpu(t, cpu)->core);
+                } hwloc_bitmap_foreach_end();
+        }
+        n = (size_t) hwloc_bitmap_weight(cores);
+        hwloc_bitmap_free(cores);
+        return n;
+}
+
+/* ---- Registry and plans ------------------------------------------------------------- */
+
+START_TEST(registry_lists_five_policies_balanced_first)
+{
+        static const char *const names[] = { "balanced", "numa-local", "pack", "housekeeping", "hint" };
+        size_t n = 0;
+
+        while (irqbal_policies[n])
+                n++;
+        ck_assert_uint_eq(n, ELEMENTSOF(names));
+        for (size_t i = 0; i < n; i++) {
+                ck_assert_str_eq(irqbal_policies[i]->name, names[i]);
+                ck_assert_ptr_eq(policy_find(names[i]), irqbal_policies[i]);
+                ck_assert(irqbal_policies[i]->description[0]);
+        }
+        ck_assert_ptr_eq(policy_default(), policy_find("balanced"));
+        ck_assert_ptr_null(policy_find("nope"));
+        ck_assert_ptr_null(policy_find(NULL));
+}
+END_TEST
+
+START_TEST(params_defaults_and_plan_lookup)
+{
+        struct policy_params p;
+        struct plan plan;
+
+        policy_params_default(&p);
+        ck_assert_double_eq(p.hysteresis, 0.10);
+        ck_assert_double_eq(p.pack_low, 0.5);
+        ck_assert_double_eq(p.pack_high, 1.0);
+        ck_assert_ptr_null(p.housekeeping);
+
+        ck_assert_int_eq(plan_init(&plan, 3), 0);
+        ck_assert_uint_eq(plan.n, 3);
+        plan.items[0].irq = 5;
+        plan.items[1].irq = 9;
+        plan.items[2].irq = 40;
+        ck_assert(hwloc_bitmap_iszero(plan.items[1].cpus));
+        ck_assert_ptr_eq(plan_find(&plan, 9), &plan.items[1]);
+        ck_assert_ptr_eq(plan_find(&plan, 40), &plan.items[2]);
+        ck_assert_ptr_null(plan_find(&plan, 10));
+        ck_assert_ptr_null(plan.default_affinity);
+        plan_done(&plan);
+        ck_assert_uint_eq(plan.n, 0);
+
+        ck_assert_int_eq(plan_init(&plan, 0), 0);
+        ck_assert_ptr_null(plan_find(&plan, 1));
+        plan_done(&plan);
+}
+END_TEST
+
+START_TEST(no_irqs_no_placements)
+{
+        struct topology *t = synthetic(TWO_BY_TWO, NULL);
+        struct irqs *s = irqs_new(t);
+
+        for (size_t k = 0; irqbal_policies[k]; k++) {
+                struct plan p;
+
+                run(irqbal_policies[k]->name, s, &p);
+                ck_assert_uint_eq(p.n, 0);
+                plan_done(&p);
+        }
+        irqs_free(s);
+        topology_free(t);
+}
+END_TEST
+
+/* ---- balanced --------------------------------------------------------------------------- */
+
+START_TEST(balanced_nic_on_node_1_lands_on_node_1)
+{
+        struct topology *t = synthetic(TWO_BY_TWO, NULL);
+        struct irqs *s = irqs_new(t);
+        struct plan p;
+        char name[32];
+
+        /* Heavy enough that node 0 would be tempting if the node did not matter. */
+        for (unsigned q = 0; q < 16; q++) {
+                snprintf(name, sizeof(name), "eth0-TxRx-%u", q);
+                add(s, 100 + q, "0000:81:00.0", name, 1, 0.3);
+        }
+        run("balanced", s, &p);
+        assert_targets(&p, "16-31", "NIC on node 1");
+        ck_assert_msg(strstr(p.items[0].reason, "node 1 (device)"), "%s", p.items[0].reason);
+        /* 16 queues on 8 cores: one per PU. */
+        ck_assert_uint_eq(cores_used(t, &p), 8);
+        ck_assert_double_le(peak_load(s, &p), 0.3 + 1e-9);
+        plan_done(&p);
+        irqs_free(s);
+        topology_free(t);
+}
+END_TEST
+
+START_TEST(balanced_idle_physical_cores_before_smt_siblings)
+{
+        struct topology *t = synthetic("synthetic:pack:1 core:4 pu:2", NULL);
+        struct irqs *s = irqs_new(t);
+        struct plan p;
+
+        for (unsigned i = 0; i < 4; i++)
+                add(s, 30 + i, NULL, NULL, -1, 0.1 + 0.01 * i);
+        run("balanced", s, &p);
+        assert_targets(&p, "0,2,4,6", "one IRQ per physical core");
+        plan_done(&p);
+
+        /* The fifth goes next to the lightest IRQ's. */
+        add(s, 40, NULL, NULL, -1, 0.05);
+        run("balanced", s, &p);
+        ck_assert_uint_eq(target(&p, 40), target(&p, 30) + 1);
+        plan_done(&p);
+        irqs_free(s);
+        topology_free(t);
+}
+END_TEST
+
+START_TEST(balanced_zero_load_queues_spread_one_per_core)
+{
+        struct topology *t = synthetic(TWO_BY_TWO, NULL);
+        struct irqs *s = irqs_new(t);
+        struct plan p;
+        char name[32];
+
+        for (unsigned q = 0; q < 8; q++) {
+                snprintf(name, sizeof(name), "nvme0q%u", q);
+                add(s, 60 + q, "0000:01:00.0", name, 0, 0.0);
+        }
+        run("balanced", s, &p);
+        assert_targets(&p, "0,2,4,6,8,10,12,14", "8 idle queues of one device");
+        plan_done(&p);
+
+        /* 16 queues: both PUs of each of node 0's 8 cores. */
+        for (unsigned q = 8; q < 16; q++) {
+                snprintf(name, sizeof(name), "nvme0q%u", q);
+                add(s, 60 + q, "0000:01:00.0", name, 0, 0.0);
+        }
+        run("balanced", s, &p);
+        assert_targets(&p, "0-15", "16 idle queues of one device");
+        plan_done(&p);
+        irqs_free(s);
+        topology_free(t);
+}
+END_TEST
+
+static void random_loads(struct irqs *s, size_t n, unsigned long long seed, double lo, double hi)
+{
+        for (size_t i = 0; i < n; i++) {
+                char dev[32];
+
+                snprintf(dev, sizeof(dev), "0000:%02zx:00.0", i / 8);
+                add(s, 32 + (unsigned) i, dev, NULL, -1, lo + (hi - lo) * rnd(&seed));
+        }
+}
+
+START_TEST(balanced_peak_within_ten_percent_of_lower_bound)
+{
+        static const struct {
+                const char *spec;
+                size_t n;
+        } cases[] = {
+                { TWO_BY_TWO, 64 },
+                { TWO_BY_TWO, 300 },
+                { "synthetic:pack:1 core:8 pu:2", 64 },
+                { "synthetic:pack:1 core:4 pu:1", 64 },
+        };
+
+        for (size_t c = 0; c < ELEMENTSOF(cases); c++)
+                for (unsigned long long seed = 1; seed <= 5; seed++) {
+                        struct topology *t = synthetic(cases[c].spec, NULL);
+                        struct irqs *s = irqs_new(t);
+                        struct plan p;
+                        double peak, lb;
+
+                        random_loads(s, cases[c].n, seed * 0x9e3779b97f4a7c15ull, 0.001, 0.2);
+                        run("balanced", s, &p);
+                        peak = peak_load(s, &p);
+                        lb = lower_bound(s);
+                        ck_assert_msg(peak <= 1.10 * lb, "%s, %zu IRQs, seed %llu: peak %.4f, bound %.4f",
+                                      cases[c].spec, cases[c].n, seed, peak, lb);
+                        plan_done(&p);
+                        irqs_free(s);
+                        topology_free(t);
+                }
+}
+END_TEST
+
+/* Devices on both nodes of both packages, 8 queues each, loads spread widely. */
+static void nic_fleet(struct irqs *s, size_t n_dev, unsigned long long seed)
+{
+        for (size_t d = 0; d < n_dev; d++)
+                for (unsigned q = 0; q < 8; q++) {
+                        char dev[32], name[32];
+
+                        snprintf(dev, sizeof(dev), "0000:%02zx:00.0", d + 1);
+                        snprintf(name, sizeof(name), "eth%zu-TxRx-%u", d, q);
+                        add(s, 100 + (unsigned) (d * 8 + q), dev, name, (int) (d % 4),
+                            0.005 + 0.15 * rnd(&seed));
+                }
+}
+
+/* Noise of ±NOISE on every load, 50 cycles, each fed the previous plan: how many
+ * placements differ from the first plan, summed over cycles. N_DEV devices of 8 queues
+ * on 64 CPUs. A 10 % hysteresis hides ±20 % noise with one IRQ per CPU or many, not with
+ * two to eight comparable IRQs per CPU: there one CPU's IRQs all at +20 % beside
+ * another's all at -20 % is a real gain of more than 10 % for one move. */
+static size_t noisy_moves(size_t n_dev, double noise)
+{
+        struct topology *t = synthetic(TWO_BY_TWO, NULL);
+        struct irqs *s = irqs_new(t);
+        unsigned long long seed = 42;
+        double base[MAX_IRQS];
+        struct plan first, p;
+        size_t total_moves = 0;
+
+        nic_fleet(s, n_dev, 7);
+        for (size_t i = 0; i < s->n; i++)
+                base[i] = s->v[i].load;
+        run("balanced", s, &first);
+        follow(s, &first);
+        for (int round = 0; round < 50; round++) {
+                for (size_t i = 0; i < s->n; i++)
+                        s->v[i].load = base[i] * (1 - noise + 2 * noise * rnd(&seed));
+                run("balanced", s, &p);
+                total_moves += moves(&first, &p);
+                for (size_t k = 0; k < p.n; k++)
+                        ck_assert_msg(strstr(p.items[k].reason, "kept on CPU"), "%s", p.items[k].reason);
+                follow(s, &p);
+                plan_done(&p);
+        }
+        plan_done(&first);
+        irqs_free(s);
+        topology_free(t);
+        return total_moves;
+}
+
+START_TEST(balanced_noise_moves_nothing)
+{
+        /* ±20 %: one IRQ per CPU, sixteen per CPU. */
+        ck_assert_uint_eq(noisy_moves(8, 0.20), 0);
+        ck_assert_uint_eq(noisy_moves(128, 0.20), 0);
+        /* ±5 %: two, four, eight per CPU. */
+        ck_assert_uint_eq(noisy_moves(16, 0.05), 0);
+        ck_assert_uint_eq(noisy_moves(32, 0.05), 0);
+        ck_assert_uint_eq(noisy_moves(64, 0.05), 0);
+}
+END_TEST
+
+START_TEST(balanced_load_shift_moves_then_is_stable)
+{
+        struct topology *t = synthetic(TWO_BY_TWO, NULL);
+        struct irqs *s = irqs_new(t);
+        struct plan first, shifted, again;
+        unsigned hot;
+
+        nic_fleet(s, 32, 3);
+        run("balanced", s, &first);
+        follow(s, &first);
+        /* Every IRQ on the CPU of the first one gets twice as heavy. */
+        hot = target(&first, s->v[0].irq);
+        for (size_t i = 0; i < s->n; i++)
+                if (target(&first, s->v[i].irq) == hot)
+                        s->v[i].load *= 2;
+        run("balanced", s, &shifted);
+        ck_assert_uint_gt(moves(&first, &shifted), 0);
+        ck_assert_msg(peak_load(s, &shifted) < 0.9 * peak_load(s, &first),
+                      "peak %.3f then %.3f", peak_load(s, &first), peak_load(s, &shifted));
+        follow(s, &shifted);
+        run("balanced", s, &again);
+        ck_assert_uint_eq(moves(&shifted, &again), 0);
+        plan_done(&first);
+        plan_done(&shifted);
+        plan_done(&again);
+        irqs_free(s);
+        topology_free(t);
+}
+END_TEST
+
+START_TEST(balanced_banned_previous_cpu_moves_under_hysteresis)
+{
+        struct topology *t = synthetic(TWO_BY_TWO, NULL);
+        struct irqs *s = irqs_new(t);
+        struct plan first, p;
+        unsigned banned;
+        size_t i;
+
+        nic_fleet(s, 4, 11);
+        run("balanced", s, &first);
+        follow(s, &first);
+        i = 5;
+        banned = (unsigned) s->v[i].previous;
+        /* Its vectors are full on that CPU now (the caller narrows allowed). */
+        hwloc_bitmap_clr(s->allowed[i], banned);
+        run("balanced", s, &p);
+        ck_assert_uint_ne(target(&p, s->v[i].irq), banned);
+        ck_assert_msg(strstr(plan_find(&p, s->v[i].irq)->reason, "not allowed any more"), "%s",
+                      plan_find(&p, s->v[i].irq)->reason);
+        ck_assert_uint_eq(moves(&first, &p), 1);
+        plan_done(&first);
+        plan_done(&p);
+        irqs_free(s);
+        topology_free(t);
+}
+END_TEST
+
+START_TEST(balanced_off_node_irq_moves_home)
+{
+        struct topology *t = synthetic(TWO_BY_TWO, NULL);
+        struct irqs *s = irqs_new(t);
+        struct policy_irq *q;
+        struct plan p;
+
+        q = add(s, 50, "0000:81:00.0", "eth1-TxRx-0", 3, 0.2);
+        /* Left on CPU 0 by an earlier run: node 3 is CPUs 48-63. */
+        hwloc_bitmap_only(s->current[0], 0);
+        q->previous = -1;
+        add(s, 51, NULL, NULL, -1, 0.01);
+        hwloc_bitmap_only(s->current[1], 40);
+        run("balanced", s, &p);
+        ck_assert_uint_ge(target(&p, 50), 48);
+        ck_assert_msg(strstr(p.items[0].reason, "off its node"), "%s", p.items[0].reason);
+        /* The other one had a single current CPU and stays. */
+        ck_assert_uint_eq(target(&p, 51), 40);
+        plan_done(&p);
+        irqs_free(s);
+        topology_free(t);
+}
+END_TEST
+
+START_TEST(balanced_isolated_cpus_get_nothing)
+{
+        struct topology *t = synthetic(TWO_BY_TWO, "0-3,40-47");
+        struct irqs *s = irqs_new(t);
+        hwloc_bitmap_t used = hwloc_bitmap_alloc(), isolated = hwloc_bitmap_alloc();
+        struct plan p;
+
+        set_list(isolated, "0-3,40-47");
+        nic_fleet(s, 16, 5);
+        for (size_t k = 0; irqbal_policies[k]; k++) {
+                run(irqbal_policies[k]->name, s, &p);
+                hwloc_bitmap_zero(used);
+                for (size_t j = 0; j < p.n; j++)
+                        hwloc_bitmap_or(used, used, p.items[j].cpus);
+                ck_assert_msg(!hwloc_bitmap_intersects(used, isolated), "%s used an isolated CPU",
+                              irqbal_policies[k]->name);
+                plan_done(&p);
+        }
+        hwloc_bitmap_free(used);
+        hwloc_bitmap_free(isolated);
+        irqs_free(s);
+        topology_free(t);
+}
+END_TEST
+
+START_TEST(balanced_unmovable_load_is_background)
+{
+        struct topology *t = synthetic("synthetic:pack:1 core:4 pu:1", NULL);
+        struct irqs *s = irqs_new(t);
+        struct policy_irq *managed;
+        struct plan p;
+
+        add(s, 20, NULL, NULL, -1, 0.1);
+        managed = add(s, 21, "0000:02:00.0", "nvme0q1", 0, 0.9);
+        managed->movable = false;
+        hwloc_bitmap_only(s->current[1], 2);
+        add(s, 22, NULL, NULL, -1, 0.1);
+        add(s, 23, NULL, NULL, -1, 0.1);
+        add(s, 24, NULL, NULL, -1, 0.1);
+        run("balanced", s, &p);
+        ck_assert_uint_eq(p.n, 4);
+        for (size_t k = 0; k < p.n; k++)
+                ck_assert_uint_ne(target(&p, p.items[k].irq), 2);
+        plan_done(&p);
+
+        /* Spread over two CPUs, it weighs half on each. */
+        hwloc_bitmap_set(s->current[1], 3);
+        s->v[1].load = 1.6;
+        run("balanced", s, &p);
+        assert_targets(&p, "0-1", "CPUs 2-3 carry 0.8 each");
+        plan_done(&p);
+        irqs_free(s);
+        topology_free(t);
+}
+END_TEST
+
+/* ---- numa-local ----------------------------------------------------------------------- */
+
+START_TEST(numa_local_queues_one_per_core_in_queue_order)
+{
+        struct topology *t = synthetic(TWO_BY_TWO, NULL);
+        struct irqs *s = irqs_new(t);
+        /* IRQ numbers do not follow queue numbers: the name decides. */
+        static const unsigned queue_of_irq[10] = { 3, 0, 9, 1, 2, 8, 4, 5, 7, 6 };
+        struct plan p;
+        char name[32];
+
+        for (unsigned i = 0; i < 10; i++) {
+                snprintf(name, sizeof(name), "eth0-TxRx-%u", queue_of_irq[i]);
+                add(s, 70 + i, "0000:81:00.0", name, 1, 0.01 * i);
+        }
+        add(s, 90, NULL, "acpi", -1, 0.5);
+        add(s, 91, NULL, "i8042", -1, 0.5);
+        run("numa-local", s, &p);
+        /* Queues 0-7 on the first PU of node 1's cores (16, 18 … 30), 8-9 on the
+         * second PUs of the first two. */
+        for (unsigned i = 0; i < 10; i++) {
+                unsigned q = queue_of_irq[i];
+                unsigned want = q < 8 ? 16 + 2 * q : 16 + 2 * (q - 8) + 1;
+
+                ck_assert_msg(target(&p, 70 + i) == want, "queue %u on CPU %u, expected %u", q,
+                              target(&p, 70 + i), want);
+        }
+        /* Without a device: round-robin over every core from the first. */
+        ck_assert_uint_eq(target(&p, 90), 0);
+        ck_assert_uint_eq(target(&p, 91), 2);
+        plan_done(&p);
+        irqs_free(s);
+        topology_free(t);
+}
+END_TEST
+
+START_TEST(numa_local_ignores_load_and_previous)
+{
+        struct topology *t = synthetic(TWO_BY_TWO, NULL);
+        struct irqs *s = irqs_new(t);
+        struct plan a, b;
+
+        nic_fleet(s, 6, 9);
+        run("numa-local", s, &a);
+        for (size_t i = 0; i < s->n; i++) {
+                s->v[i].load *= 3 + (double) (i % 5);
+                s->v[i].previous = (int) (i % 64);
+        }
+        run("numa-local", s, &b);
+        ck_assert_uint_eq(moves(&a, &b), 0);
+        /* Each device's 8 queues on its node's 8 cores. */
+        for (size_t d = 0; d < 6; d++) {
+                hwloc_bitmap_t cores = hwloc_bitmap_alloc();
+
+                for (unsigned q = 0; q < 8; q++) {
+                        unsigned cpu = target(&a, 100 + (unsigned) (d * 8 + q));
+
+                        ck_assert(hwloc_bitmap_isset(node_by_id(t, (int) (d % 4))->cpus, cpu));
+                        hwloc_bitmap_set(cores, (unsigned) topology_cpu(t, cpu)->core);
+                }
+                ck_assert_int_eq(hwloc_bitmap_weight(cores), 8);
+                hwloc_bitmap_free(cores);
+        }
+        plan_done(&a);
+        plan_done(&b);
+        irqs_free(s);
+        topology_free(t);
+}
+END_TEST
+
+/* ---- pack -------------------------------------------------------------------------------- */
+
+START_TEST(pack_gathers_at_low_load_and_spreads_at_high_load)
+{
+        struct topology *t = synthetic(TWO_BY_TWO, NULL);
+        struct irqs *s = irqs_new(t);
+        struct plan p;
+
+        /* 16 IRQs worth 0.32 CPU in all, on devices of both packages. */
+        for (unsigned i = 0; i < 16; i++)
+                add(s, 40 + i, i % 2 ? "0000:81:00.0" : "0000:01:00.0", NULL,
+                    i % 2 ? 2 : 0, 0.02);
+        run("pack", s, &p);
+        ck_assert_uint_eq(cores_used(t, &p), 1);
+        ck_assert_msg(strstr(p.items[0].reason, "packing"), "%s", p.items[0].reason);
+        plan_done(&p);
+
+        /* 2.4 CPUs' worth: one IRQ per core, nodes respected. */
+        for (size_t i = 0; i < s->n; i++)
+                s->v[i].load = 0.15;
+        run("pack", s, &p);
+        ck_assert_uint_eq(cores_used(t, &p), 16);
+        ck_assert_msg(strstr(p.items[0].reason, "spread"), "%s", p.items[0].reason);
+        plan_done(&p);
+        irqs_free(s);
+        topology_free(t);
+}
+END_TEST
+
+START_TEST(pack_keeps_its_mode_between_the_thresholds)
+{
+        struct topology *t = synthetic(TWO_BY_TWO, NULL);
+        struct irqs *s = irqs_new(t);
+        struct plan packed, spread, p;
+
+        for (unsigned i = 0; i < 8; i++)
+                add(s, 40 + i, NULL, NULL, -1, 0.03);   /* 0.24 CPU: pack */
+        run("pack", s, &packed);
+        ck_assert_uint_le(cores_used(t, &packed), 1);
+        follow(s, &packed);
+        for (size_t i = 0; i < s->n; i++)
+                s->v[i].load = 0.09;                    /* 0.72 CPU: in between */
+        run("pack", s, &p);
+        ck_assert_uint_le(cores_used(t, &p), 2);        /* still packing: 0.5 per core */
+        plan_done(&p);
+
+        for (size_t i = 0; i < s->n; i++)
+                s->v[i].load = 0.2;                     /* 1.6 CPU: spread */
+        run("pack", s, &spread);
+        ck_assert_uint_eq(cores_used(t, &spread), 8);
+        follow(s, &spread);
+        for (size_t i = 0; i < s->n; i++)
+                s->v[i].load = 0.09;                    /* in between again */
+        run("pack", s, &p);
+        ck_assert_uint_eq(moves(&spread, &p), 0);       /* still spreading */
+        plan_done(&p);
+
+        plan_done(&packed);
+        plan_done(&spread);
+        irqs_free(s);
+        topology_free(t);
+}
+END_TEST
+
+START_TEST(pack_counts_background_load)
+{
+        struct topology *t = synthetic(TWO_BY_TWO, NULL);
+        struct irqs *s = irqs_new(t);
+        struct policy_irq *timer;
+        struct plan p;
+
+        timer = add(s, 0, NULL, "timer", -1, 1.5);
+        timer->movable = false;
+        hwloc_bitmap_only(s->current[0], 63);
+        for (unsigned i = 0; i < 8; i++)
+                add(s, 40 + i, NULL, NULL, -1, 0.02);
+        run("pack", s, &p);
+        /* 1.66 CPU in all: spread, not packed. */
+        ck_assert_uint_eq(cores_used(t, &p), 8);
+        plan_done(&p);
+        irqs_free(s);
+        topology_free(t);
+}
+END_TEST
+
+/* ---- housekeeping --------------------------------------------------------------------- */
+
+START_TEST(housekeeping_sets_the_set_and_default_affinity)
+{
+        struct topology *t = synthetic(TWO_BY_TWO, "8-63");
+        struct irqs *s = irqs_new(t);
+        hwloc_bitmap_t hk = hwloc_bitmap_alloc();
+        struct plan p;
+        char *list;
+
+        nic_fleet(s, 2, 1);
+        run("housekeeping", s, &p);
+        assert_targets(&p, "0-7", "usable CPUs");
+        for (size_t k = 0; k < p.n; k++) {
+                ck_assert_int_eq(hwloc_bitmap_weight(p.items[k].cpus), 8);
+                ck_assert_str_eq(p.items[k].reason, "housekeeping CPUs 0-7");
+        }
+        list = cpulist_format(p.default_affinity);
+        ck_assert_str_eq(list, "0-7");
+        free(list);
+        plan_done(&p);
+
+        set_list(hk, "0-1");
+        s->params.housekeeping = hk;
+        run("housekeeping", s, &p);
+        assert_targets(&p, "0-1", "housekeeping 0-1");
+        ck_assert_str_eq(p.items[3].reason, "housekeeping CPUs 0-1");
+        list = cpulist_format(p.default_affinity);
+        ck_assert_str_eq(list, "0-1");
+        free(list);
+        plan_done(&p);
+        hwloc_bitmap_free(hk);
+        irqs_free(s);
+        topology_free(t);
+}
+END_TEST
+
+/* ---- hint ------------------------------------------------------------------------------- */
+
+START_TEST(hint_follows_hints_and_balances_the_rest)
+{
+        struct topology *t = synthetic("synthetic:pack:1 core:8 pu:1", NULL);
+        struct irqs *s = irqs_new(t);
+        struct plan p;
+        char *list;
+
+        add(s, 30, "0000:03:00.0", "mlx5_comp0", 0, 0.8);
+        set_list(s->hint[0], "0");
+        add(s, 31, "0000:03:00.0", "mlx5_comp1", 0, 0.1);
+        set_list(s->hint[1], "4-9");            /* 8-9 do not exist: ∩ allowed */
+        add(s, 32, "0000:03:00.0", "mlx5_comp2", 0, 0.1);
+        set_list(s->hint[2], "12");             /* nothing allowed: balanced */
+        for (unsigned i = 0; i < 6; i++)
+                add(s, 40 + i, NULL, NULL, -1, 0.2);
+        run("hint", s, &p);
+        ck_assert_uint_eq(target(&p, 30), 0);
+        list = cpulist_format(plan_find(&p, 31)->cpus);
+        ck_assert_str_eq(list, "4-7");
+        free(list);
+        ck_assert_str_eq(plan_find(&p, 31)->reason, "driver hint 4-7");
+        /* CPU 0 carries 0.8 of hinted load: the seven others take the rest. */
+        ck_assert_uint_ne(target(&p, 32), 0);
+        for (unsigned i = 0; i < 6; i++)
+                ck_assert_uint_ne(target(&p, 40 + i), 0);
+        plan_done(&p);
+        irqs_free(s);
+        topology_free(t);
+}
+END_TEST
+
+/* ---- Every policy --------------------------------------------------------------------- */
+
+START_TEST(every_policy_is_deterministic)
+{
+        struct topology *t = synthetic(TWO_BY_TWO, "60-63");
+        struct irqs *s = irqs_new(t);
+
+        nic_fleet(s, 12, 13);
+        set_list(s->hint[4], "16-19");
+        s->v[7].movable = false;
+        hwloc_bitmap_only(s->current[7], 5);
+        for (size_t k = 0; irqbal_policies[k]; k++) {
+                struct plan a, b;
+
+                run(irqbal_policies[k]->name, s, &a);
+                run(irqbal_policies[k]->name, s, &b);
+                ck_assert_uint_eq(a.n, s->n - 1);
+                for (size_t j = 0; j < a.n; j++) {
+                        ck_assert(hwloc_bitmap_isequal(a.items[j].cpus, b.items[j].cpus));
+                        ck_assert_str_eq(a.items[j].reason, b.items[j].reason);
+                }
+                plan_done(&a);
+                plan_done(&b);
+        }
+        irqs_free(s);
+        topology_free(t);
+}
+END_TEST
+
+START_TEST(real_machine_four_packages_two_nodes_each)
+{
+        char *tmp, *dir = tl_unpack_capture(FOUR_BY_TWO, &tmp);
+        struct topology *t = load_topology(dir, NULL);
+        struct irqs *s = irqs_new(t);
+        struct plan p;
+
+        ck_assert_uint_eq(t->n_packages, 4);
+        ck_assert_uint_eq(t->n_nodes, 8);
+        /* One 8-queue NIC per node, plus legacy lines. */
+        for (size_t n = 0; n < t->n_nodes; n++)
+                for (unsigned q = 0; q < 8; q++) {
+                        char dev[32], name[32];
+
+                        snprintf(dev, sizeof(dev), "0000:%02zx:00.0", n + 1);
+                        snprintf(name, sizeof(name), "eth%zu-TxRx-%u", n, q);
+                        add(s, 100 + (unsigned) (n * 8 + q), dev, name, t->nodes[n].os_index,
+                            0.01 * (q + 1));
+                }
+        add(s, 200, NULL, "ahci", -1, 0.001);
+        for (size_t k = 0; irqbal_policies[k]; k++) {
+                run(irqbal_policies[k]->name, s, &p);
+                plan_done(&p);
+        }
+
+        for (const char *const *name = (const char *const[]) { "balanced", "numa-local", NULL };
+             *name; name++) {
+                run(*name, s, &p);
+                for (size_t n = 0; n < t->n_nodes; n++) {
+                        hwloc_bitmap_t cores = hwloc_bitmap_alloc();
+
+                        for (unsigned q = 0; q < 8; q++) {
+                                unsigned cpu = target(&p, 100 + (unsigned) (n * 8 + q));
+
+                                ck_assert_msg(hwloc_bitmap_isset(t->nodes[n].cpus, cpu),
+                                              "%s: node %d's NIC queue %u on CPU %u", *name,
+                                              t->nodes[n].os_index, q, cpu);
+                                hwloc_bitmap_set(cores, (unsigned) topology_cpu(t, cpu)->core);
+                        }
+                        ck_assert_int_eq(hwloc_bitmap_weight(cores),
+                                         hwloc_bitmap_weight(t->nodes[n].cpus) < 8 ?
+                                         hwloc_bitmap_weight(t->nodes[n].cpus) : 8);
+                        hwloc_bitmap_free(cores);
+                }
+                plan_done(&p);
+        }
+        irqs_free(s);
+        topology_free(t);
+        tl_rmtree(tmp);
+        free(tmp);
+        free(dir);
+}
+END_TEST
+
+Suite *test_suite(void)
+{
+        Suite *s = suite_create("policy");
+        TCase *core = tcase_create("core"), *bal = tcase_create("balanced");
+        TCase *others = tcase_create("others"), *real = tcase_create("real");
+
+        tcase_add_test(core, registry_lists_five_policies_balanced_first);
+        tcase_add_test(core, params_defaults_and_plan_lookup);
+        tcase_add_test(core, no_irqs_no_placements);
+        tcase_add_test(core, every_policy_is_deterministic);
+        suite_add_tcase(s, core);
+
+        tcase_add_test(bal, balanced_nic_on_node_1_lands_on_node_1);
+        tcase_add_test(bal, balanced_idle_physical_cores_before_smt_siblings);
+        tcase_add_test(bal, balanced_zero_load_queues_spread_one_per_core);
+        tcase_add_test(bal, balanced_peak_within_ten_percent_of_lower_bound);
+        tcase_add_test(bal, balanced_noise_moves_nothing);
+        tcase_add_test(bal, balanced_load_shift_moves_then_is_stable);
+        tcase_add_test(bal, balanced_banned_previous_cpu_moves_under_hysteresis);
+        tcase_add_test(bal, balanced_off_node_irq_moves_home);
+        tcase_add_test(bal, balanced_isolated_cpus_get_nothing);
+        tcase_add_test(bal, balanced_unmovable_load_is_background);
+        tcase_set_timeout(bal, 60);
+        suite_add_tcase(s, bal);
+
+        tcase_add_test(others, numa_local_queues_one_per_core_in_queue_order);
+        tcase_add_test(others, numa_local_ignores_load_and_previous);
+        tcase_add_test(others, pack_gathers_at_low_load_and_spreads_at_high_load);
+        tcase_add_test(others, pack_keeps_its_mode_between_the_thresholds);
+        tcase_add_test(others, pack_counts_background_load);
+        tcase_add_test(others, housekeeping_sets_the_set_and_default_affinity);
+        tcase_add_test(others, hint_follows_hints_and_balances_the_rest);
+        suite_add_tcase(s, others);
+
+        tcase_add_test(real, real_machine_four_packages_two_nodes_each);
+        tcase_set_timeout(real, 120);
+        suite_add_tcase(s, real);
+        return s;
+}
