@@ -23,9 +23,21 @@
  * scheduler), which the caller should leave out where /proc/softirqs allows; threaded
  * handlers and work handed to other CPUs (RPS/RFS) are not seen at all.
  */
+#include <math.h>
 #include <stddef.h>
 
 #include "irqbal/load.h"
+
+/* Measured rates of a steady IRQ wander by ±20 % from window to window (bursty traffic,
+ * coalescing, the window's edges). Policies must not see that wander, or a greedy
+ * balance with a few IRQs per CPU finds a "10 % better" layout every cycle. So the load
+ * a policy sees moves only when the measurement leaves a band around it. Two samples of
+ * the same ±20 % noise differ by a factor of at most 1.2 / 0.8 = 1.5, so a band of that
+ * factor either way never lets noise through, while a real shift (an idle NIC getting
+ * busy, a load doubling) gets out within a cycle or two. Differences below 1 % of a CPU
+ * never decide a placement worth a move. */
+#define DEAD_BAND_FACTOR 1.5
+#define DEAD_BAND_FLOOR 0.01
 
 /* Seconds per interrupt. */
 static const double class_cost[_IRQ_CLASS_MAX] = {
@@ -95,5 +107,19 @@ void load_estimate(struct irq *irqs, size_t n, const struct cpu_irq_time *times,
                 w = weight_on[t - times];
                 if (w > 0)
                         irqs[i].load = t->seconds / window * irqs[i].load / w;
+        }
+}
+
+void load_update_planned(struct irq *irqs, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                struct irq *irq = &irqs[i];
+                double p = irq->planned_load, l = irq->load;
+                bool outside = l > p * DEAD_BAND_FACTOR || l * DEAD_BAND_FACTOR < p;
+
+                if (!irq->has_planned_load || (outside && fabs(l - p) > DEAD_BAND_FLOOR)) {
+                        irq->planned_load = irq->load;
+                        irq->has_planned_load = true;
+                }
         }
 }

@@ -239,7 +239,7 @@ static int build_policy_input(struct manager *m, struct policy_input *in)
                         .device = irq->device,
                         .class = irq->class,
                         .node = irq->node,
-                        .load = irq->load,
+                        .load = irq->planned_load,
                         .movable = irq_is_balanced(irq) && !hwloc_bitmap_iszero(m->allowed[i]),
                         .allowed = m->allowed[i],
                         .current = effective ? irq->effective : irq->affinity,
@@ -291,6 +291,7 @@ int manager_plan_and_apply(struct manager *m)
                 return log_error_errno(r, "Failed to check last cycle's placements: %m");
         n_times = cpu_irq_times(m, times, m->cpu_load_len);
         load_estimate(m->obs.inv.irqs, m->obs.inv.n, times, n_times, m->window);
+        load_update_planned(m->obs.inv.irqs, m->obs.inv.n);
         r = build_policy_input(m, &in);
         if (r < 0)
                 return log_error_errno(r, "Failed to prepare the policy input: %m");

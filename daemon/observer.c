@@ -44,12 +44,15 @@ static int rebuild_inventory(struct observer *o, const struct interrupts_table *
 
         if (r < 0)
                 return log_error_errno(r, "Failed to build the IRQ inventory: %m");
-        /* IRQs that were there before keep the rate just measured for them. */
+        /* IRQs that were there before keep what was measured and planned for them. */
         for (size_t i = 0; i < inv.n; i++) {
                 const struct irq *old = inventory_find(&o->inv, inv.irqs[i].number);
 
-                if (old)
+                if (old) {
                         inv.irqs[i].rate = old->rate;
+                        inv.irqs[i].planned_load = old->planned_load;
+                        inv.irqs[i].has_planned_load = old->has_planned_load;
+                }
         }
         inventory_done(&o->inv);
         o->inv = inv;

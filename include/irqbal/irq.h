@@ -42,6 +42,8 @@ struct irq {
         uint64_t count;     /* total interrupts at the last sample (sum over CPUs) */
         double rate;        /* interrupts per second over the last sample window */
         double load;        /* estimated share of one CPU it costs (see load.h) */
+        double planned_load;/* the load policies see: follows `load` only past a dead band */
+        bool has_planned_load;
 };
 
 void irq_done(struct irq *irq);

@@ -19,3 +19,7 @@ double load_cost_per_interrupt(enum irq_class c);
  * that ran on it in proportion to rate × cost instead. WINDOW is the sample length. */
 void load_estimate(struct irq *irqs, size_t n, const struct cpu_irq_time *times,
                    size_t n_times, double window);
+
+/* Moves each IRQ's planned_load to its load only when they differ by more than the
+ * dead band: a factor either way, and more than an absolute floor. */
+void load_update_planned(struct irq *irqs, size_t n);

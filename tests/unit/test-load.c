@@ -65,6 +65,37 @@ START_TEST(a_cpu_without_measured_time_keeps_the_model)
 }
 END_TEST
 
+START_TEST(noise_stays_inside_the_dead_band_and_a_shift_gets_out)
+{
+        struct irq irq = { .load = 0.08 };
+
+        /* The first sample was at the low edge of ±20 % noise around 0.10 … */
+        load_update_planned(&irq, 1);
+        ck_assert(irq.has_planned_load);
+        ck_assert_double_eq(irq.planned_load, 0.08);
+        /* … and no later sample of that noise, up to the high edge, changes what
+         * policies see. */
+        for (double f = 0.80; f <= 1.2; f += 0.05) {
+                irq.load = 0.10 * f;
+                load_update_planned(&irq, 1);
+                ck_assert_double_eq(irq.planned_load, 0.08);
+        }
+        irq.load = 0.12;
+        load_update_planned(&irq, 1);
+        ck_assert_double_eq(irq.planned_load, 0.08);
+        /* Doubling is a real change, seen in the same cycle. */
+        irq.load = 0.20;
+        load_update_planned(&irq, 1);
+        ck_assert_double_eq(irq.planned_load, 0.20);
+        /* Tiny loads wander freely below the floor without counting. */
+        irq = (struct irq) { .load = 0.001 };
+        load_update_planned(&irq, 1);
+        irq.load = 0.009;
+        load_update_planned(&irq, 1);
+        ck_assert_double_eq(irq.planned_load, 0.001);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
         Suite *s = suite_create("load");
@@ -74,6 +105,7 @@ Suite *test_suite(void)
         tcase_add_test(tc, without_time_accounting_load_is_rate_times_class_cost);
         tcase_add_test(tc, measured_irq_time_is_shared_by_rate_times_cost);
         tcase_add_test(tc, a_cpu_without_measured_time_keeps_the_model);
+        tcase_add_test(tc, noise_stays_inside_the_dead_band_and_a_shift_gets_out);
         suite_add_tcase(s, tc);
         return s;
 }
