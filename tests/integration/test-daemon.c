@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The long-running daemon on a fake root, with a real NOTIFY_SOCKET: READY after the
+ * first cycle, one STATUS per cycle, SIGUSR1 runs a cycle, SIGTERM stops it with
+ * STOPPING=1 and puts the original masks back. */
+#include <errno.h>
+#include <glib.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+static char *root;
+static int notify_fd = -1;
+static GPid pid;
+static char *notify_path;
+
+static void write_counts(unsigned c40, unsigned c41, double uptime)
+{
+        tl_write(root, "proc/interrupts",
+                 "           CPU0       CPU1       CPU2       CPU3       \n"
+                 " 40: %10u          0          0          0  PCI-MSIX-0000:00:04.0   0-edge      eth0-rx-0\n"
+                 " 41: %10u          0          0          0  PCI-MSIX-0000:00:04.0   1-edge      eth0-rx-1\n",
+                 c40, c41);
+        tl_write(root, "proc/uptime", "%.2f 0.00\n", uptime);
+}
+
+static void setup(void)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+        root = tl_mkdtemp();
+        tl_write(root, "sys/devices/system/cpu/online", "0-3\n");
+        for (unsigned irq = 40; irq <= 41; irq++) {
+                char rel[64];
+
+                snprintf(rel, sizeof(rel), "proc/irq/%u/smp_affinity_list", irq);
+                tl_write(root, rel, "0-3\n");
+                snprintf(rel, sizeof(rel), "proc/irq/%u/smp_affinity", irq);
+                tl_write(root, rel, "f\n");
+        }
+        write_counts(1000, 1000, 100.0);
+
+        notify_path = g_strdup_printf("%s/notify.sock", root);
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", notify_path);
+        notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_ge(notify_fd, 0);
+        ck_assert_int_eq(bind(notify_fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
+}
+
+static void teardown(void)
+{
+        if (pid > 0) {
+                kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+        }
+        pid = 0;
+        if (notify_fd >= 0)
+                close(notify_fd);
+        notify_fd = -1;
+        tl_rmtree(root);
+        g_free(root);
+        g_free(notify_path);
+}
+
+static void start_daemon(void)
+{
+        const char *top = getenv("TOP_BUILDDIR") ? getenv("TOP_BUILDDIR") : TOP_BUILDDIR;
+        char *bin = g_strdup_printf("%s/irqbald", top);
+        char *argv[] = { bin, "--root", root, "--topology=synthetic:pu:4", "--foreground",
+                         "--interval=3600", NULL };
+        char **envp = g_environ_setenv(g_get_environ(), "NOTIFY_SOCKET", notify_path, TRUE);
+        GError *error = NULL;
+
+        ck_assert_msg(g_spawn_async(NULL, argv, envp, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                    &pid, &error), "spawn: %s", error ? error->message : "?");
+        g_strfreev(envp);
+        g_free(bin);
+}
+
+/* The next datagram from the daemon, or NULL after 30 s. */
+static char *next_message(void)
+{
+        struct pollfd p = { .fd = notify_fd, .events = POLLIN };
+        char buf[4096];
+        ssize_t n;
+
+        if (poll(&p, 1, 30000) <= 0)
+                return NULL;
+        n = recv(notify_fd, buf, sizeof(buf) - 1, 0);
+        if (n < 0)
+                return NULL;
+        buf[n] = 0;
+        return g_strdup(buf);
+}
+
+/* Waits for a message containing NEEDLE; returns it. */
+static char *expect(const char *needle)
+{
+        for (int i = 0; i < 10; i++) {
+                char *m = next_message();
+
+                ck_assert_msg(m, "no message with '%s' from irqbald", needle);
+                if (strstr(m, needle))
+                        return m;
+                g_free(m);
+        }
+        ck_abort_msg("irqbald never sent '%s'", needle);
+        return NULL;
+}
+
+START_TEST(ready_after_the_first_cycle_status_per_cycle_and_restore_on_stop)
+{
+        char *msg, *path = g_strdup_printf("%s/proc/irq/40/smp_affinity_list", root), *mask;
+        int status;
+
+        start_daemon();
+        msg = expect("X_IRQBALD_CYCLE=1");
+        ck_assert_msg(strstr(msg, "STATUS=balanced: 2 IRQs (2 movable) on 4/4 CPUs"), "%s", msg);
+        g_free(msg);
+        g_free(expect("READY=1"));
+
+        /* The first cycle already placed the two queues, on two different CPUs. */
+        mask = tl_read(path);
+        ck_assert_msg(strlen(mask) <= 2, "IRQ 40 not pinned to one CPU: %s", mask);
+        g_free(mask);
+
+        /* A cycle on demand, over the time the root's clock says passed. */
+        write_counts(101000, 1000, 110.0);
+        kill(pid, SIGUSR1);
+        g_free(expect("X_IRQBALD_CYCLE=2"));
+
+        /* No time passed: nothing to learn, no cycle. */
+        kill(pid, SIGUSR1);
+        write_counts(201000, 1000, 120.0);
+        kill(pid, SIGUSR1);
+        g_free(expect("X_IRQBALD_CYCLE=3"));
+
+        kill(pid, SIGTERM);
+        g_free(expect("STOPPING=1"));
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        pid = 0;
+        ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        mask = tl_read(path);
+        ck_assert_str_eq(mask, "0-3");
+        g_free(mask);
+        g_free(path);
+}
+END_TEST
+
+START_TEST(no_restore_leaves_the_placement)
+{
+        const char *top = getenv("TOP_BUILDDIR") ? getenv("TOP_BUILDDIR") : TOP_BUILDDIR;
+        char *bin = g_strdup_printf("%s/irqbald", top), *mask;
+        char *path = g_strdup_printf("%s/proc/irq/40/smp_affinity_list", root);
+        char *argv[] = { bin, "--root", root, "--topology=synthetic:pu:4", "--interval=3600",
+                         "--no-restore", NULL };
+        char **envp = g_environ_setenv(g_get_environ(), "NOTIFY_SOCKET", notify_path, TRUE);
+        int status;
+
+        ck_assert(g_spawn_async(NULL, argv, envp, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, NULL));
+        g_free(expect("READY=1"));
+        kill(pid, SIGTERM);
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        pid = 0;
+        mask = tl_read(path);
+        ck_assert_str_ne(mask, "0-3");
+        g_free(mask);
+        g_free(path);
+        g_free(bin);
+        g_strfreev(envp);
+}
+END_TEST
+
+Suite *test_suite(void)
+{
+        Suite *s = suite_create("daemon");
+        TCase *tc = tcase_create("notify");
+
+        tcase_set_timeout(tc, 90);
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, ready_after_the_first_cycle_status_per_cycle_and_restore_on_stop);
+        tcase_add_test(tc, no_restore_leaves_the_placement);
+        suite_add_tcase(s, tc);
+        return s;
+}
