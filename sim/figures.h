@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "machine.h"
+#include "rootfs.h"
+#include "scenario.h"
+
+/* The quality figures of DESIGN.md §6, measured on the simulated machine's ground
+ * truth (what each CPU really handled), step by step and summed up per phase. */
+
+/* A placement has converged once the peak stays within this factor of the bound. */
+#define CONVERGED_RATIO 1.10
+
+struct step_record {
+        size_t phase;
+        double peak, lower_bound;       /* µs of IRQ work per s */
+        double local, with_node;        /* load of device IRQs on their node / in all */
+        double banned;                  /* load on isolated, nohz_full or offline CPUs */
+        struct rootfs_writes writes;    /* by the daemon's cycle after the step */
+        unsigned irqs;                  /* present IRQs */
+};
+
+struct figures {
+        const struct scenario *sc;
+        GArray *steps;                  /* struct step_record */
+        struct rootfs_writes startup;   /* before the first step (the first cycle) */
+        struct rootfs_writes shutdown;  /* while stopping (restoring masks) */
+        bool daemon;
+        int daemon_status;              /* exit code, or 128 + signal */
+        unsigned restore_checked, restore_ok;
+        GPtrArray *restore_mismatches;  /* "IRQ 64: 3, expected 0-15" */
+};
+
+void figures_init(struct figures *f, const struct scenario *sc);
+void figures_done(struct figures *f);
+
+void figures_record_step(struct figures *f, size_t phase, const struct machine *m);
+/* Writes seen after the last recorded step belong to it (startup before any). */
+void figures_add_writes(struct figures *f, const struct rootfs_writes *w);
+/* After the daemon stopped: did every IRQ it wrote get its original mask back? */
+void figures_check_restore(struct figures *f, const struct machine *m);
+
+void figures_print_table(const struct figures *f, FILE *out);
+void figures_to_json(const struct figures *f, GString *out);

@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The simulator (sim/) plays the kernel: its root must read like a real one to
+ * irqbald's own parsers, and it must deliver, count and break masks as Linux does.
+ * Runs $TOP_BUILDDIR/irqbal-sim; the lockstep cases use this very program as a
+ * stand-in daemon (see fake_daemon()). */
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+
+#include "irqbal/interrupts.h"
+#include "irqbal/procstat.h"
+#include "jsonq.h"
+#include "testlib.h"
+
+#define FAKE_DAEMON_ENV "IRQBAL_TEST_FAKE_DAEMON"
+
+/* A minimal daemon for the lockstep protocol: READY=1, then per SIGUSR1 one cycle
+ * (in the first, it writes 4 to IRQ 20's smp_affinity_list) and its datagram; on
+ * SIGTERM it restores the mask it changed. Started by irqbal-sim as
+ * "test-sim" with FAKE_DAEMON_ENV set, before Check's main() runs. */
+static void write_mask(const char *root, const char *mask)
+{
+        char *path = g_strdup_printf("%s/proc/irq/%d/smp_affinity_list", root, 20);
+        /* open(2) and write(2), as irqbald does: the shim sees those, not stdio's. */
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+        if (fd >= 0) {
+                (void) !write(fd, mask, strlen(mask));
+                close(fd);
+        }
+        g_free(path);
+}
+
+__attribute__((constructor)) static void fake_daemon(void)
+{
+        const char *root = getenv("IRQBAL_SIM_ROOT");
+        unsigned cycle = 0;
+        sigset_t set;
+        int sig;
+
+        if (!getenv(FAKE_DAEMON_ENV) || !root)
+                return;
+        sigemptyset(&set);
+        sigaddset(&set, SIGUSR1);
+        sigaddset(&set, SIGTERM);
+        sigprocmask(SIG_BLOCK, &set, NULL);
+        sd_notify(0, "READY=1");
+        while (sigwait(&set, &sig) == 0) {
+                if (sig == SIGTERM) {
+                        write_mask(root, "2-5\n");
+                        sd_notify(0, "STOPPING=1");
+                        _exit(0);
+                }
+                if (++cycle == 1)
+                        write_mask(root, "4\n");
+                sd_notifyf(0, "STATUS=cycle %u\nX_IRQBALD_CYCLE=%u", cycle, cycle);
+        }
+        _exit(1);
+}
+
+static char *sim_binary(void)
+{
+        const char *b = getenv("TOP_BUILDDIR");
+
+        return g_build_filename(b ? b : TOP_BUILDDIR, "irqbal-sim", NULL);
+}
+
+/* Runs irqbal-sim on a scenario written from TEXT; returns its stdout. */
+static char *run_sim(const char *dir, const char *root, const char *text, const char *const *extra)
+{
+        g_autofree char *scenario = g_build_filename(dir, "scenario.ini", NULL);
+        g_autofree char *sim = sim_binary();
+        g_autoptr(GPtrArray) argv = g_ptr_array_new();
+        g_autoptr(GError) error = NULL;
+        char *out = NULL, *err = NULL;
+        int status;
+
+        ck_assert(g_file_set_contents(scenario, text, -1, NULL));
+        g_ptr_array_add(argv, sim);
+        g_ptr_array_add(argv, "--scenario");
+        g_ptr_array_add(argv, scenario);
+        g_ptr_array_add(argv, "--root");
+        g_ptr_array_add(argv, (char *) root);
+        for (size_t i = 0; extra && extra[i]; i++)
+                g_ptr_array_add(argv, (char *) extra[i]);
+        g_ptr_array_add(argv, NULL);
+        ck_assert_msg(g_spawn_sync(NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                                   &out, &err, &status, &error), "cannot run %s: %s", sim,
+                      error ? error->message : "?");
+        ck_assert_msg(g_spawn_check_wait_status(status, NULL), "irqbal-sim failed:\n%s%s", out, err);
+        g_free(err);
+        return out;
+}
+
+static char *read_root(const char *root, const char *rel)
+{
+        g_autofree char *path = g_build_filename(root, rel, NULL);
+        char *text = tl_read(path);
+
+        return g_strstrip(text);
+}
+
+static void parse_interrupts(const char *root, struct interrupts_table *t)
+{
+        g_autofree char *text = read_root(root, "proc/interrupts");
+
+        ck_assert_int_eq(interrupts_parse(text, "proc/interrupts", t), 0);
+        ck_assert_int_eq(t->skipped_lines, 0);
+}
+
+static const char machine_8cpu[] =
+        "[Machine]\nTopology=synthetic:pack:1 numa:1 core:4 pu:2\nStep=10\n";
+
+START_TEST(root_reads_like_the_kernels)
+{
+        g_autofree char *dir = tl_mkdtemp(), *root = g_build_filename(dir, "root", NULL);
+        g_autofree char *text = g_strconcat(machine_8cpu,
+                "[Device eth0]\nAddress=0000:02:00.0\nClass=net\nQueues=4\nFirstIrq=40\nRate=100\n"
+                "[Irq 9]\nName=acpi\nHandler=fasteoi\nRate=3\n"
+                "[Phase p]\nSteps=3\n", NULL);
+        const char *const extra[] = { NULL };
+        g_autofree char *out = run_sim(dir, root, text, extra);
+        g_autofree char *stat = read_root(root, "proc/stat"), *softirqs = read_root(root, "proc/softirqs");
+        g_autofree char *cls = read_root(root, "sys/bus/pci/devices/0000:02:00.0/class");
+        g_autofree char *msi = read_root(root, "sys/bus/pci/devices/0000:02:00.0/msi_irqs/41");
+        g_autofree char *uptime = read_root(root, "proc/uptime");
+        struct interrupts_table t;
+        struct procstat st = { 0 };
+        struct softirqs_table sq;
+        uint64_t sum = 0;
+
+        parse_interrupts(root, &t);
+        ck_assert_uint_eq(t.ncols, 8);
+        ck_assert_uint_eq(t.nrows, 5);
+        ck_assert_str_eq(t.rows[1].actions, "eth0-TxRx-0");
+        ck_assert_str_eq(t.rows[1].chip, "IR-PCI-MSIX-0000:02:00.0");
+        ck_assert_uint_eq(t.rows[1].total, 3000);
+        ck_assert_int_eq(procstat_parse(stat, "proc/stat", &st), 0);
+        ck_assert(st.has_intr);
+        ck_assert_uint_eq(st.nintr, 44);
+        ck_assert_uint_eq(st.ncpus, 8);
+        for (size_t i = 0; i < t.nrows; i++) {
+                ck_assert_uint_eq(st.intr[t.rows[i].irq], t.rows[i].total);
+                sum += t.rows[i].total;
+        }
+        ck_assert_uint_eq(st.intr_total, sum);
+        ck_assert_int_eq(softirqs_parse(softirqs, "proc/softirqs", &sq), 0);
+        ck_assert_uint_eq(sq.ncols, 8);
+        ck_assert_str_eq(cls, "0x020000");
+        ck_assert_str_eq(msi, "msix");
+        ck_assert(g_str_has_prefix(uptime, "90.00 "));  /* booted at 60 s, 3 steps of 10 s */
+        softirqs_table_done(&sq);
+        procstat_done(&st);
+        interrupts_table_done(&t);
+        tl_rmtree(dir);
+}
+END_TEST
+
+START_TEST(x86_delivers_to_one_cpu_of_the_mask)
+{
+        g_autofree char *dir = tl_mkdtemp(), *root = g_build_filename(dir, "root", NULL);
+        g_autofree char *text = g_strconcat(machine_8cpu,
+                "[Irq 20]\nName=dev\nRate=100\nMask=2-5\n[Phase p]\nSteps=2\n", NULL);
+        const char *const extra[] = { NULL };
+        g_autofree char *out = run_sim(dir, root, text, extra);
+        g_autofree char *eff = read_root(root, "proc/irq/20/effective_affinity_list");
+        g_autofree char *hex = read_root(root, "proc/irq/20/smp_affinity");
+        struct interrupts_table t;
+
+        parse_interrupts(root, &t);
+        ck_assert_uint_eq(t.rows[0].counts[2], 2000);
+        ck_assert_uint_eq(t.rows[0].total, 2000);
+        ck_assert_str_eq(eff, "2");
+        ck_assert_str_eq(hex, "3c");
+        interrupts_table_done(&t);
+        tl_rmtree(dir);
+}
+END_TEST
+
+START_TEST(lockstep_takes_the_daemons_write_at_the_next_step)
+{
+        g_autofree char *dir = tl_mkdtemp(), *root = g_build_filename(dir, "root", NULL);
+        g_autofree char *text = g_strconcat(machine_8cpu,
+                "[Irq 20]\nName=dev\nRate=100\nMask=2-5\n[Phase p]\nSteps=2\n", NULL);
+        g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+        const char *const extra[] = { "--json", "--raw", "--", self, NULL };
+        g_autofree char *out = NULL, *eff = NULL, *mask = NULL, *log = NULL;
+        _cleanup_(jv_freep) struct jv *json = NULL;
+        struct interrupts_table t;
+
+        g_setenv(FAKE_DAEMON_ENV, "1", true);
+        out = run_sim(dir, root, text, extra);
+        g_unsetenv(FAKE_DAEMON_ENV);
+        parse_interrupts(root, &t);
+        /* Step 1 before the write, step 2 after it. */
+        ck_assert_uint_eq(t.rows[0].counts[2], 1000);
+        ck_assert_uint_eq(t.rows[0].counts[4], 1000);
+        eff = read_root(root, "proc/irq/20/effective_affinity_list");
+        ck_assert_str_eq(eff, "4");
+        /* Restored on SIGTERM, through the shim's log. */
+        mask = read_root(root, "proc/irq/20/smp_affinity_list");
+        ck_assert_str_eq(mask, "2-5");
+        log = read_root(root, ".sim/writes.log");
+        ck_assert_str_eq(log, "20 4\n20 2-5");
+        ck_assert_int_eq(jv_parse(out, &json, NULL, 0), 0);
+        ck_assert_int_eq(jv_int(jv_path(json, "phases[0].writes.total")), 1);
+        ck_assert_int_eq(jv_int(jv_path(json, "shutdown_writes.total")), 1);
+        ck_assert_int_eq(jv_int(jv_path(json, "daemon.restore_ok")), 1);
+        ck_assert_int_eq(jv_int(jv_path(json, "daemon.exit_status")), 0);
+        interrupts_table_done(&t);
+        tl_rmtree(dir);
+}
+END_TEST
+
+START_TEST(counters_wrap_at_32_bits)
+{
+        g_autofree char *dir = tl_mkdtemp(), *root = g_build_filename(dir, "root", NULL);
+        /* 10^10 interrupts in one step: 10^10 mod 2^32 = 1410065408. */
+        g_autofree char *text = g_strconcat(machine_8cpu,
+                "[Irq 20]\nName=storm\nRate=1000000000\n[Phase p]\nSteps=1\n", NULL);
+        const char *const extra[] = { NULL };
+        g_autofree char *out = run_sim(dir, root, text, extra);
+        g_autofree char *stat = read_root(root, "proc/stat");
+        struct interrupts_table t;
+        struct procstat st = { 0 };
+
+        parse_interrupts(root, &t);
+        ck_assert_uint_eq(t.rows[0].counts[0], 1410065408u);
+        ck_assert_int_eq(procstat_parse(stat, "proc/stat", &st), 0);
+        ck_assert_uint_eq(st.intr[20], 1410065408u);
+        ck_assert_uint_eq(st.intr_total, 10000000000ull);
+        procstat_done(&st);
+        interrupts_table_done(&t);
+        tl_rmtree(dir);
+}
+END_TEST
+
+START_TEST(offline_breaks_masks_and_online_does_not_restore_them)
+{
+        g_autofree char *dir = tl_mkdtemp(), *root = g_build_filename(dir, "root", NULL);
+        g_autofree char *off = g_strconcat(machine_8cpu,
+                "[Irq 20]\nName=dev\nRate=10\nMask=6-7\n[Irq 21]\nName=other\nRate=10\nMask=1\n"
+                "[Phase a]\nSteps=1\n[Phase b]\nSteps=1\nOffline=6-7\n", NULL);
+        g_autofree char *on = g_strconcat(off, "[Phase c]\nSteps=1\nOnline=6-7\n", NULL);
+        const char *const extra[] = { NULL };
+        g_autofree char *out1 = run_sim(dir, root, off, extra), *out2 = NULL;
+        g_autofree char *mask = read_root(root, "proc/irq/20/smp_affinity_list");
+        g_autofree char *other = read_root(root, "proc/irq/21/smp_affinity_list");
+        g_autofree char *online = read_root(root, "sys/devices/system/cpu/online");
+        g_autofree char *eff = read_root(root, "proc/irq/20/effective_affinity_list");
+        struct interrupts_table t;
+
+        parse_interrupts(root, &t);
+        ck_assert_uint_eq(t.ncols, 6);
+        ck_assert_uint_eq(t.col_cpu[5], 5);
+        ck_assert_str_eq(online, "0-5");
+        ck_assert_str_eq(mask, "0-5");
+        ck_assert_str_eq(other, "1");     /* still has an online CPU: untouched */
+        ck_assert_str_eq(eff, "0");
+        interrupts_table_done(&t);
+
+        out2 = run_sim(dir, root, on, extra);
+        g_free(mask);
+        mask = read_root(root, "proc/irq/20/smp_affinity_list");
+        parse_interrupts(root, &t);
+        ck_assert_uint_eq(t.ncols, 8);
+        ck_assert_str_eq(mask, "0-5");
+        interrupts_table_done(&t);
+        tl_rmtree(dir);
+}
+END_TEST
+
+START_TEST(managed_irqs_are_read_only_and_shut_down_with_their_cpus)
+{
+        g_autofree char *dir = tl_mkdtemp(), *root = g_build_filename(dir, "root", NULL);
+        g_autofree char *text = g_strconcat(machine_8cpu,
+                "[Device nvme0]\nAddress=0000:01:00.0\nClass=storage\nQueues=8\nFirstIrq=60\n"
+                "Managed=yes\nRate=10\n[Phase a]\nSteps=1\n[Phase b]\nSteps=1\nOffline=7\n", NULL);
+        const char *const extra[] = { NULL };
+        g_autofree char *out = run_sim(dir, root, text, extra);
+        g_autofree char *mask = read_root(root, "proc/irq/63/smp_affinity_list");
+        g_autofree char *refuse = read_root(root, ".sim/irq/63/refuse");
+        g_autofree char *path = g_build_filename(root, "proc/irq/63/smp_affinity", NULL);
+        struct interrupts_table t;
+        struct stat sb;
+
+        ck_assert_str_eq(mask, "3");
+        ck_assert_str_eq(refuse, "EPERM");
+        ck_assert_int_eq(stat(path, &sb), 0);
+        ck_assert_uint_eq(sb.st_mode & 0777, 0444);
+        parse_interrupts(root, &t);
+        ck_assert_uint_eq(t.nrows, 7);    /* nvme0q8 (CPU 7) is shut down */
+        ck_assert_ptr_null(interrupts_find(&t, 67));
+        ck_assert_str_eq(interrupts_find(&t, 60)->actions, "nvme0q1");
+        interrupts_table_done(&t);
+        tl_rmtree(dir);
+}
+END_TEST
+
+START_TEST(same_seed_same_files)
+{
+        g_autofree char *dir = tl_mkdtemp();
+        g_autofree char *a = g_build_filename(dir, "a", NULL), *b = g_build_filename(dir, "b", NULL);
+        g_autofree char *c = g_build_filename(dir, "c", NULL);
+        g_autofree char *text = g_strconcat(machine_8cpu,
+                "[Device eth0]\nAddress=0000:02:00.0\nClass=net\nQueues=8\nFirstIrq=40\nRate=1000\n"
+                "[Phase p]\nSteps=5\nNoise=0.2\n", NULL);
+        const char *const none[] = { NULL }, *const seed[] = { "--seed", "99", NULL };
+        g_autofree char *o1 = run_sim(dir, a, text, none), *o2 = run_sim(dir, b, text, none);
+        g_autofree char *o3 = run_sim(dir, c, text, seed);
+        static const char *const files[] = { "proc/interrupts", "proc/stat", "proc/softirqs", "proc/uptime" };
+
+        ck_assert_str_eq(o1, o2);
+        for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+                g_autofree char *x = read_root(a, files[i]), *y = read_root(b, files[i]);
+
+                ck_assert_str_eq(x, y);
+        }
+        {
+                g_autofree char *x = read_root(a, "proc/interrupts"), *z = read_root(c, "proc/interrupts");
+
+                ck_assert_str_ne(x, z);
+        }
+        tl_rmtree(dir);
+}
+END_TEST
+
+START_TEST(figures_of_a_hand_placed_layout)
+{
+        g_autofree char *dir = tl_mkdtemp(), *root = g_build_filename(dir, "root", NULL);
+        /* Eight equal queues all on CPU 0: the peak is 8 times the bound. */
+        g_autofree char *text = g_strconcat(machine_8cpu,
+                "[Device eth0]\nAddress=0000:02:00.0\nClass=net\nQueues=8\nFirstIrq=40\nRate=1000\n"
+                "Cost=5\nMask=0\n[Phase p]\nSteps=4\n", NULL);
+        const char *const extra[] = { "--json", NULL };
+        g_autofree char *out = run_sim(dir, root, text, extra);
+        _cleanup_(jv_freep) struct jv *json = NULL;
+
+        ck_assert_int_eq(jv_parse(out, &json, NULL, 0), 0);
+        ck_assert_double_eq_tol(jv_num(jv_path(json, "phases[0].peak_over_bound_last")), 8.0, 1e-9);
+        ck_assert_double_eq_tol(jv_num(jv_path(json, "phases[0].peak_over_bound_mean")), 8.0, 1e-9);
+        /* 8 × 1000/s × 5 µs = 0.04 CPU on CPU 0. */
+        ck_assert_double_eq_tol(jv_num(jv_path(json, "phases[0].peak_load_last")), 0.04, 1e-9);
+        ck_assert(jv_is_null(jv_path(json, "phases[0].converged_after")));
+        ck_assert_int_eq(jv_int(jv_path(json, "phases[0].writes.total")), 0);
+        ck_assert(jv_is_null(jv_path(json, "daemon")));
+        tl_rmtree(dir);
+}
+END_TEST
+
+START_TEST(isolated_cpus_count_as_violations)
+{
+        g_autofree char *dir = tl_mkdtemp(), *root = g_build_filename(dir, "root", NULL);
+        g_autofree char *text = g_strconcat(machine_8cpu, "Isolated=2-7\n",
+                "[Irq 20]\nName=dev\nRate=1000\nCost=10\nMask=4\n[Irq 21]\nName=ok\nRate=1000\nMask=0\n"
+                "[Phase p]\nSteps=2\n", NULL);
+        const char *const extra[] = { "--json", NULL };
+        g_autofree char *out = run_sim(dir, root, text, extra);
+        _cleanup_(jv_freep) struct jv *json = NULL;
+
+        ck_assert_int_eq(jv_parse(out, &json, NULL, 0), 0);
+        ck_assert_double_eq_tol(jv_num(jv_path(json, "phases[0].banned_cpu_load_max")), 0.01, 1e-9);
+        tl_rmtree(dir);
+}
+END_TEST
+
+Suite *test_suite(void)
+{
+        Suite *s = suite_create("sim");
+        TCase *tc = tcase_create("sim");
+
+        tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, root_reads_like_the_kernels);
+        tcase_add_test(tc, x86_delivers_to_one_cpu_of_the_mask);
+        tcase_add_test(tc, lockstep_takes_the_daemons_write_at_the_next_step);
+        tcase_add_test(tc, counters_wrap_at_32_bits);
+        tcase_add_test(tc, offline_breaks_masks_and_online_does_not_restore_them);
+        tcase_add_test(tc, managed_irqs_are_read_only_and_shut_down_with_their_cpus);
+        tcase_add_test(tc, same_seed_same_files);
+        tcase_add_test(tc, figures_of_a_hand_placed_layout);
+        tcase_add_test(tc, isolated_cpus_count_as_violations);
+        suite_add_tcase(s, tc);
+        return s;
+}
