@@ -257,7 +257,7 @@ static enum irq_class class_of_device(const struct pci_device *d)
         return IRQ_CLASS_OTHER;
 }
 
-static void read_placement(const struct irqbal_root *root, struct irq *irq)
+static void read_placement(const struct irqbal_root *root, struct irq *irq, bool with_hint)
 {
         char path[128];
         _cleanup_free_ char *hint = NULL;
@@ -280,6 +280,8 @@ static void read_placement(const struct irqbal_root *root, struct irq *irq)
         snprintf(path, sizeof(path), "/proc/irq/%u/effective_affinity_list", irq->number);
         irq->has_effective = root_read_cpulist(root, path, irq->effective) == 0;
 
+        if (!with_hint)
+                return;
         /* An all-zero hint means the driver set none. */
         snprintf(path, sizeof(path), "/proc/irq/%u/affinity_hint", irq->number);
         if (root_read_line(root, path, &hint) >= 0 && cpumask_parse(hint, irq->hint) < 0)
@@ -352,7 +354,7 @@ static int fill_irq(const struct irqbal_root *root, const struct interrupts_row 
         if (irq->node < 0 && topo && topo->n_nodes == 1)
                 irq->node = topo->nodes[0].os_index;
 
-        read_placement(root, irq);
+        read_placement(root, irq, true);
         judge_movable(root, irq);
         return 0;
 }
@@ -383,6 +385,12 @@ out:
         g_ptr_array_free(devices, TRUE);
         g_hash_table_destroy(by_irq);
         return r;
+}
+
+void inventory_refresh_placement(const struct irqbal_root *root, struct irq_inventory *inv)
+{
+        for (size_t i = 0; i < inv->n; i++)
+                read_placement(root, &inv->irqs[i], false);
 }
 
 void inventory_done(struct irq_inventory *inv)

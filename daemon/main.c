@@ -56,14 +56,13 @@ static void sleep_seconds(double seconds)
  * irqbalance's --oneshot, placement follows the measured load. */
 static int oneshot(struct manager *m)
 {
-        int r = manager_sample(m);
+        int r = manager_sample(m, 0);
 
         if (r < 0)
                 return r;
-        do {
-                sleep_seconds(m->opts->window);
-                r = manager_sample(m);
-        } while (r == 1);  /* the root's clock did not move: wait for it */
+        sleep_seconds(m->opts->window);
+        /* A root whose clock stands still (a frozen capture) is sampled as it is. */
+        r = manager_sample(m, m->opts->window);
         if (r < 0)
                 return r;
         r = manager_plan_and_apply(m);

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "irqbal/cpuset.h"
 #include "irqbal/load.h"
 #include "irqbal/log.h"
 #include "irqbal/manager.h"
@@ -133,7 +134,7 @@ static void read_stat(struct manager *m)
         m->have_stat = true;
 }
 
-int manager_sample(struct manager *m)
+int manager_sample(struct manager *m, double fallback_window)
 {
         double now = 0, window = 0;
         bool first = m->cycles == 0 && !m->obs.have_prev;
@@ -144,8 +145,19 @@ int manager_sample(struct manager *m)
                 return r;
         if (!first) {
                 window = now - m->uptime;
-                if (window <= 0)
+                if (window <= 0 && fallback_window <= 0)
                         return 1;
+                if (window <= 0)
+                        window = fallback_window;
+        }
+        /* DESIGN §4.7: re-read the online CPUs every cycle, whatever else tells us. */
+        r = topology_refresh(m->topo, &m->root, m->opts->banned);
+        if (r < 0)
+                return log_error_errno(r, "Failed to re-read the online CPUs: %m");
+        if (r > 0) {
+                _cleanup_free_ char *usable = cpulist_format(m->topo->usable);
+
+                log_info("Usable CPUs are now %s.", usable ? usable : "?");
         }
         r = observer_read(&m->obs, window);
         if (r < 0)
@@ -220,7 +232,11 @@ static int build_policy_input(struct manager *m, struct policy_input *in)
         for (size_t i = 0; i < inv->n; i++) {
                 struct irq *irq = &inv->irqs[i];
                 struct policy_irq *p = &m->pirqs[i];
-                bool effective = irq->has_effective && !hwloc_bitmap_iszero(irq->effective);
+                /* Where it runs is the effective CPU. But a movable IRQ whose mask still
+                 * spans several CPUs was never placed: the kernel's pick inside the mask
+                 * is no placement worth keeping, so the policy sees the mask. */
+                bool effective = irq->has_effective && !hwloc_bitmap_iszero(irq->effective) &&
+                                 (!irq_is_balanced(irq) || hwloc_bitmap_weight(irq->affinity) == 1);
                 hwloc_const_bitmap_t full = apply_full_cpus(m->apply, irq->number);
                 const char *why;
 
@@ -326,17 +342,20 @@ static void notify_status(struct manager *m)
                           m->peak_load, m->last_moves, m->cycles);
 }
 
+/* Every cycle ends with a STATUS, even one that learnt nothing or failed: whoever
+ * asked for it (SIGUSR1, a simulator in lockstep) waits for that. */
 static int run_cycle(struct manager *m)
 {
-        int r = manager_sample(m);
+        int r = manager_sample(m, 0);
 
-        if (r != 0)
-                return r < 0 ? r : 0;
-        r = manager_plan_and_apply(m);
+        if (r == 0)
+                r = manager_plan_and_apply(m);
         if (r < 0)
-                return r;
-        notify_status(m);
-        return 0;
+                (void) sd_notifyf(0, "STATUS=Cycle failed: %s\nX_IRQBALD_CYCLE=%" PRIu64,
+                                  strerror(-r), m->cycles);
+        else
+                notify_status(m);
+        return r < 0 ? r : 0;
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)

@@ -78,7 +78,8 @@ int observer_read(struct observer *o, double seconds)
                         interrupts_table_done(&now);
                         return r;
                 }
-        }
+        } else
+                inventory_refresh_placement(o->root, &o->inv);
         if (o->have_prev)
                 interrupts_table_done(&o->prev);
         o->prev = now;

@@ -440,6 +440,8 @@ static int apply_bans(struct topology *t, const struct irqbal_root *root, hwloc_
 
         if (!set)
                 return -ENOMEM;
+        for (size_t i = 0; i < t->n_cpus; i++)
+                t->cpus[i].bans = 0;
         hwloc_bitmap_andnot(set, t->all, t->online);
         ban_cpus(t, set, CPU_BAN_OFFLINE);
         for (size_t i = 0; i < ELEMENTSOF(ban_files); i++) {
@@ -483,6 +485,22 @@ static int read_online(struct topology *t, const struct irqbal_root *root)
         }
         hwloc_bitmap_free(set);
         return r == -ENOMEM ? r : 0;
+}
+
+int topology_refresh(struct topology *t, const struct irqbal_root *root, hwloc_const_bitmap_t banned)
+{
+        hwloc_bitmap_t before = hwloc_bitmap_dup(t->usable);
+        int r;
+
+        if (!before)
+                return -ENOMEM;
+        r = read_online(t, root);
+        if (r >= 0)
+                r = apply_bans(t, root, banned);
+        if (r >= 0)
+                r = !hwloc_bitmap_isequal(before, t->usable);
+        hwloc_bitmap_free(before);
+        return r;
 }
 
 static void topology_freep(struct topology **t)

@@ -21,4 +21,9 @@ int inventory_scan(const struct irqbal_root *root, const struct interrupts_table
                    const struct topology *topo, struct irq_inventory *ret);
 void inventory_done(struct irq_inventory *inv);
 
+/* Re-reads every IRQ's affinity and effective affinity: the kernel, an admin or a
+ * tuning script may have changed them since the last cycle, and apply.c must compare
+ * with what is there now. */
+void inventory_refresh_placement(const struct irqbal_root *root, struct irq_inventory *inv);
+
 const struct irq *inventory_find(const struct irq_inventory *inv, unsigned number);

@@ -51,9 +51,10 @@ struct manager {
 int manager_new(const struct options *opts, struct manager **ret);
 void manager_free(struct manager *m);
 
-/* Reads uptime, /proc/interrupts and /proc/stat. Returns 1 when no time passed since
- * the previous sample (nothing new to learn), 0 after a sample, or -errno. */
-int manager_sample(struct manager *m);
+/* Reads uptime, /proc/interrupts and /proc/stat. When the root's clock did not move
+ * since the previous sample, returns 1 (nothing new to learn), or with FALLBACK_WINDOW
+ * > 0 samples anyway as if that many seconds had passed. 0 after a sample, or -errno. */
+int manager_sample(struct manager *m, double fallback_window);
 /* Checks last cycle's writes, estimates loads, plans with the policy and applies the
  * plan (with --dry-run it writes nothing). */
 int manager_plan_and_apply(struct manager *m);

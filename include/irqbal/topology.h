@@ -82,6 +82,11 @@ int topology_load(const struct irqbal_root *root, const struct topology_options 
                   struct topology **ret);
 void topology_free(struct topology *t);
 
+/* Re-reads the online CPUs and the ban files (cheap: a few small files), so that a CPU
+ * going offline, or back online if hwloc knew it, and a change of isolation show in
+ * the next cycle. Returns 1 when the usable set changed, 0 when not, or -errno. */
+int topology_refresh(struct topology *t, const struct irqbal_root *root, hwloc_const_bitmap_t banned);
+
 /* The topo_cpu of kernel CPU OS_INDEX, or NULL. */
 const struct topo_cpu *topology_cpu(const struct topology *t, unsigned os_index);
 /* "isolated, nohz_full" for a CPU's bans (static string per combination is not
