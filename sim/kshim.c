@@ -18,7 +18,8 @@
  *   3. no CPU of the mask is in <root>/sys/devices/system/cpu/online: EINVAL;
  *   4. every CPU of the mask is in the cpulist <root>/.sim/vectors_full: ENOSPC.
  *   Otherwise the file is truncated (the kernel's file has no stale tail), written, and
- *   "<N> <mask>\n" is appended to <root>/.sim/writes.log.
+ *   "<N> <mask>\n" is appended to <root>/.sim/writes.log. A refused write is appended
+ *   to <root>/.sim/refused.log as "<N> <mask> <ERRNO name>\n".
  * - A write to default_smp_affinity is truncated, written and logged as
  *   "default <mask>".
  *
@@ -409,7 +410,7 @@ static int kernel_verdict(const struct tracked *t, const char *text)
         return 0;
 }
 
-static void log_write(const struct tracked *t, const char *text)
+static void log_write(const struct tracked *t, const char *text, const char *log)
 {
         char path[PATH_MAX], line[16384];
         int fd, len;
@@ -417,7 +418,7 @@ static void log_write(const struct tracked *t, const char *text)
         if (!under_root(path, ".sim"))
                 return;
         (void) mkdir(path, 0755);
-        if (!under_root(path, ".sim/writes.log"))
+        if (!under_root(path, log))
                 return;
         fd = real_open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (fd < 0)
@@ -460,6 +461,13 @@ ssize_t write(int fd, const void *buf, size_t count)
         text[len] = 0;
         e = kernel_verdict(t, text + strspn(text, " \t"));
         if (e) {
+                char refused[sizeof(text) + 32];
+
+                /* Attempts count too: a daemon that keeps hammering a managed IRQ must
+                 * show in the simulator's figures. */
+                snprintf(refused, sizeof(refused), "%s %s", text + strspn(text, " \t"),
+                         strerrorname_np(e));
+                log_write(t, refused, ".sim/refused.log");
                 errno = e;
                 return -1;
         }
@@ -469,7 +477,7 @@ ssize_t write(int fd, const void *buf, size_t count)
         if (n >= 0) {
                 int saved = errno;
 
-                log_write(t, text + strspn(text, " \t"));
+                log_write(t, text + strspn(text, " \t"), ".sim/writes.log");
                 errno = saved;
         }
         return n;

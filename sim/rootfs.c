@@ -547,31 +547,47 @@ static void count_write(struct machine *m, struct sim_irq *irq, struct rootfs_wr
         w->pinned += irq->pinned;
 }
 
-/* New lines of the shim's log: "<N> <mask>" or "default <mask>". */
-static int read_log(struct rootfs *rf, struct machine *m, struct rootfs_writes *w)
+/* A refused write changed nothing; only an attempt on a managed IRQ is worth counting
+ * (a daemon must not keep trying what the kernel owns). */
+static void count_refused(struct sim_irq *irq, struct rootfs_writes *w)
 {
-        g_autofree char *path = g_build_filename(rf->dir, ".sim", "writes.log", NULL);
+        if (irq && irq->managed)
+                w->managed++;
+}
+
+/* New lines of one of the shim's logs: "<N> <mask>" or "default <mask>" in writes.log,
+ * "<N> <mask> <ERRNO>" in refused.log. */
+static int read_log(struct rootfs *rf, struct machine *m, struct rootfs_writes *w,
+                    const char *name, off_t *offset, bool refused)
+{
+        g_autofree char *path = g_build_filename(rf->dir, ".sim", name, NULL);
         g_autofree char *text = NULL;
         size_t len;
         char *line, *next;
 
         if (!g_file_get_contents(path, &text, &len, NULL))
                 return 0;
-        rf->log_seen = true;
-        if ((off_t) len <= rf->log_offset)
+        if (!refused)
+                rf->log_seen = true;
+        if ((off_t) len <= *offset)
                 return 0;
-        for (line = text + rf->log_offset; *line; line = next) {
+        for (line = text + *offset; *line; line = next) {
                 char *nl = strchr(line, '\n'), *end;
                 unsigned long n;
+                struct sim_irq *irq;
 
                 /* A line still being appended is read next time. */
                 if (!nl)
                         break;
                 *nl = 0;
                 next = nl + 1;
-                rf->log_offset = next - text;
+                *offset = next - text;
                 n = strtoul(line, &end, 10);
-                count_write(m, end != line && *end == ' ' ? machine_find_irq(m, (unsigned) n) : NULL, w);
+                irq = end != line && *end == ' ' ? machine_find_irq(m, (unsigned) n) : NULL;
+                if (refused)
+                        count_refused(irq, w);
+                else
+                        count_write(m, irq, w);
         }
         return 0;
 }
@@ -596,7 +612,10 @@ int rootfs_read_writes(struct rootfs *rf, struct machine *m, struct rootfs_write
 {
         struct rootfs_writes from_log = { 0 }, from_files = { 0 };
         hwloc_bitmap_t set = hwloc_bitmap_alloc();
-        int r = read_log(rf, m, &from_log);
+        int r = read_log(rf, m, &from_log, "writes.log", &rf->log_offset, false);
+
+        if (r == 0)
+                r = read_log(rf, m, &from_log, "refused.log", &rf->refused_offset, true);
 
         for (size_t i = 0; r == 0 && i < m->n_irqs; i++) {
                 struct sim_irq *irq = &m->irqs[i];

@@ -19,6 +19,7 @@ struct rootfs {
         struct rootfs_irq *irqs;        /* parallel to machine.irqs */
         size_t n_irqs;
         off_t log_offset;               /* how much of .sim/writes.log was read */
+        off_t refused_offset;           /* … and of .sim/refused.log */
         bool log_seen;                  /* the shim has logged at least once */
 };
 
@@ -26,7 +27,7 @@ struct rootfs {
  * the mask files that changed. */
 struct rootfs_writes {
         unsigned total;
-        unsigned managed;               /* to IRQs the kernel owns */
+        unsigned managed;               /* to IRQs the kernel owns, refused ones included */
         unsigned pinned;                /* to IRQs an admin pinned */
 };
 

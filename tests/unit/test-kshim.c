@@ -215,6 +215,16 @@ START_TEST(mask_of_full_cpus_only_is_enospc)
         /* One CPU with free vectors is enough. */
         ck_assert_int_eq(shim_write(root, root, LIST, "1-2"), 0);
         check_log(root, "5 1-2\n");
+        /* The attempts that failed are in a log of their own, with the errno. */
+        {
+                char *path, *refused;
+
+                ck_assert_int_ge(asprintf(&path, "%s/.sim/refused.log", root), 0);
+                refused = tl_read(path);
+                ck_assert_str_eq(refused, "5 2-3 ENOSPC\n5 4 ENOSPC\n5 8 EINVAL\n");
+                free(refused);
+                free(path);
+        }
         tl_rmtree(root);
         free(root);
 }
