@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * irqbald balancing a simulated machine, end to end: irqbal-sim plays the kernel in
+ * lockstep (deterministic seed), the real daemon runs on its root with the kernel-write
+ * shim, and the simulator's figures (its own ground truth of where interrupts landed)
+ * must meet what the balancing issue asks of every policy run.
+ */
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "irqbal/cpuset.h"
+#include "jsonq.h"
+#include "testlib.h"
+
+static const char *env_or(const char *name, const char *fallback)
+{
+        const char *s = getenv(name);
+        return s ? s : fallback;
+}
+
+/* Runs SCENARIO with irqbald and its extra arguments (NULL-terminated); returns the
+ * figures. *ret_root keeps the root for inspection (remove with tl_rmtree). */
+static struct jv *simulate(const char *scenario, char **ret_root, ...)
+{
+        const char *top = env_or("TOP_BUILDDIR", TOP_BUILDDIR), *src = env_or("TOP_SRCDIR", TOP_SRCDIR);
+        char *tmp = tl_mkdtemp(), *root = g_strdup_printf("%s/root", tmp);
+        GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
+        char *out = NULL, *err = NULL, msg[256];
+        struct jv *json = NULL;
+        const char *arg;
+        GError *error = NULL;
+        va_list ap;
+        int status;
+
+        g_ptr_array_add(argv, g_strdup_printf("%s/irqbal-sim", top));
+        g_ptr_array_add(argv, g_strdup_printf("--scenario=%s/sim/scenarios/%s.ini", src, scenario));
+        g_ptr_array_add(argv, g_strdup_printf("--root=%s", root));
+        g_ptr_array_add(argv, g_strdup("--json"));
+        g_ptr_array_add(argv, g_strdup("--"));
+        g_ptr_array_add(argv, g_strdup_printf("%s/irqbald", top));
+        va_start(ap, ret_root);
+        while ((arg = va_arg(ap, const char *)))
+                g_ptr_array_add(argv, g_strdup(arg));
+        va_end(ap);
+        g_ptr_array_add(argv, NULL);
+
+        ck_assert_msg(g_spawn_sync(NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                                   &out, &err, &status, &error),
+                      "cannot run irqbal-sim: %s", error ? error->message : "?");
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                      "irqbal-sim %s failed:\n%s", scenario, err);
+        ck_assert_msg(jv_parse(out, &json, msg, sizeof(msg)) == 0, "bad JSON (%s):\n%s", msg, out);
+        ck_assert_int_eq(jv_int(jv_path(json, "daemon.exit_status")), 0);
+        g_ptr_array_free(argv, TRUE);
+        g_free(out);
+        g_free(err);
+        g_free(root);
+        *ret_root = tmp;
+        return json;
+}
+
+static const struct jv *phase(const struct jv *figures, const char *name)
+{
+        const struct jv *phases = jv_get(figures, "phases");
+
+        for (size_t i = 0; i < jv_len(phases); i++)
+                if (strcmp(jv_str(jv_get(jv_at(phases, i), "name")), name) == 0)
+                        return jv_at(phases, i);
+        ck_abort_msg("no phase %s in the figures", name);
+        return NULL;
+}
+
+/* Stop puts every mask irqbald wrote back as it was. */
+static void check_restored(const struct jv *figures)
+{
+        ck_assert_int_gt(jv_int(jv_path(figures, "daemon.restore_checked")), 0);
+        ck_assert_int_eq(jv_int(jv_path(figures, "daemon.restore_ok")),
+                         jv_int(jv_path(figures, "daemon.restore_checked")));
+        ck_assert_uint_eq(jv_len(jv_path(figures, "daemon.not_restored")), 0);
+}
+
+static void done(struct jv *figures, char *tmp)
+{
+        jv_free(figures);
+        tl_rmtree(tmp);
+        g_free(tmp);
+}
+
+START_TEST(nic_on_node_1_lands_on_node_1_balanced_within_3_cycles)
+{
+        char *tmp;
+        struct jv *f = simulate("numa-nic", &tmp, NULL);
+        const char *phases[] = { "traffic", "shift" };
+
+        for (size_t i = 0; i < ELEMENTSOF(phases); i++) {
+                const struct jv *p = phase(f, phases[i]);
+
+                ck_assert_double_eq(jv_num(jv_get(p, "node_local_share")), 1.0);
+                ck_assert_msg(jv_num(jv_get(p, "peak_over_bound_last")) <= 1.10,
+                              "%s: peak %.2f × the lower bound", phases[i],
+                              jv_num(jv_get(p, "peak_over_bound_last")));
+                ck_assert_int_le(jv_int(jv_get(p, "converged_after")), 3);
+                ck_assert(!jv_is_null(jv_get(p, "converged_after")));
+        }
+        check_restored(f);
+        done(f, tmp);
+}
+END_TEST
+
+START_TEST(noise_of_20_percent_at_steady_state_writes_nothing)
+{
+        char *tmp;
+        struct jv *f = simulate("noise", &tmp, NULL);
+
+        ck_assert_int_eq(jv_int(jv_path(phase(f, "steady"), "writes.total")), 0);
+        check_restored(f);
+        done(f, tmp);
+}
+END_TEST
+
+START_TEST(isolated_cpus_never_get_an_irq)
+{
+        char *tmp;
+        struct jv *f = simulate("rt-isolated", &tmp, NULL);
+
+        for (size_t i = 0; i < jv_len(jv_get(f, "phases")); i++)
+                ck_assert_double_eq(jv_num(jv_get(jv_at(jv_get(f, "phases"), i),
+                                                  "banned_cpu_load_max")), 0);
+        check_restored(f);
+        done(f, tmp);
+}
+END_TEST
+
+START_TEST(managed_irqs_are_never_written)
+{
+        char *tmp;
+        struct jv *f = simulate("nvme-managed-nic", &tmp, NULL);
+
+        for (size_t i = 0; i < jv_len(jv_get(f, "phases")); i++)
+                ck_assert_int_eq(jv_int(jv_path(jv_at(jv_get(f, "phases"), i), "writes.managed")), 0);
+        ck_assert_int_eq(jv_int(jv_path(f, "startup_writes.managed")), 0);
+        ck_assert_int_eq(jv_int(jv_path(f, "shutdown_writes.managed")), 0);
+        check_restored(f);
+        done(f, tmp);
+}
+END_TEST
+
+START_TEST(a_hot_irq_gets_a_cpu_of_its_own)
+{
+        char *tmp;
+        struct jv *f = simulate("hot-irq-8cpu", &tmp, NULL);
+        const struct jv *hot = phase(f, "hot");
+
+        ck_assert_msg(jv_num(jv_get(hot, "peak_over_bound_last")) <= 1.10, "peak %.2f × bound",
+                      jv_num(jv_get(hot, "peak_over_bound_last")));
+        ck_assert_int_le(jv_int(jv_get(hot, "converged_after")), 3);
+        check_restored(f);
+        done(f, tmp);
+}
+END_TEST
+
+START_TEST(an_externally_pinned_irq_is_left_alone)
+{
+        char *tmp;
+        struct jv *f = simulate("external-pin", &tmp, NULL);
+
+        ck_assert_int_eq(jv_int(jv_path(phase(f, "pinned"), "writes.pinned")), 0);
+        ck_assert_int_eq(jv_int(jv_path(phase(f, "shift"), "writes.pinned")), 0);
+        ck_assert_int_eq(jv_int(jv_path(f, "shutdown_writes.pinned")), 0);
+        check_restored(f);
+        done(f, tmp);
+}
+END_TEST
+
+START_TEST(irqs_leave_an_offline_cpu_and_come_back)
+{
+        char *tmp;
+        struct jv *f = simulate("cpu-hotplug", &tmp, NULL);
+        const struct jv *offline = phase(f, "offline"), *online = phase(f, "online");
+
+        ck_assert_double_eq(jv_num(jv_get(offline, "banned_cpu_load_max")), 0);
+        ck_assert_msg(jv_num(jv_get(online, "peak_over_bound_last")) <= 1.10,
+                      "after online: peak %.2f × bound", jv_num(jv_get(online, "peak_over_bound_last")));
+        ck_assert_int_le(jv_int(jv_get(online, "converged_after")), 3);
+        check_restored(f);
+        done(f, tmp);
+}
+END_TEST
+
+START_TEST(a_cpu_with_full_vectors_is_avoided)
+{
+        char *tmp, *path;
+        struct jv *f = simulate("vectors-full", &tmp, "--no-restore", NULL);
+        hwloc_bitmap_t mask = hwloc_bitmap_alloc(), full = hwloc_bitmap_alloc();
+
+        ck_assert_int_eq(cpulist_parse("0-3", full), 0);
+        /* eth1's queues appear once CPUs 0-3 have no vectors left. */
+        for (unsigned irq = 50; irq <= 53; irq++) {
+                char *text;
+
+                path = g_strdup_printf("%s/root/proc/irq/%u/smp_affinity_list", tmp, irq);
+                text = tl_read(path);
+                ck_assert_int_eq(cpulist_parse(text, mask), 0);
+                ck_assert_msg(!hwloc_bitmap_isincluded(mask, full), "IRQ %u on full CPUs %s", irq, text);
+                free(text);
+                g_free(path);
+        }
+        ck_assert_int_le(jv_int(jv_get(phase(f, "full"), "converged_after")), 3);
+        hwloc_bitmap_free(mask);
+        hwloc_bitmap_free(full);
+        done(f, tmp);
+}
+END_TEST
+
+Suite *test_suite(void)
+{
+        Suite *s = suite_create("balance");
+        TCase *tc = tcase_create("simulated");
+
+        /* Each scenario is a few dozen lockstep cycles; sanitizer builds are slower. */
+        tcase_set_timeout(tc, 300);
+        tcase_add_test(tc, nic_on_node_1_lands_on_node_1_balanced_within_3_cycles);
+        tcase_add_test(tc, noise_of_20_percent_at_steady_state_writes_nothing);
+        tcase_add_test(tc, isolated_cpus_never_get_an_irq);
+        tcase_add_test(tc, managed_irqs_are_never_written);
+        tcase_add_test(tc, a_hot_irq_gets_a_cpu_of_its_own);
+        tcase_add_test(tc, an_externally_pinned_irq_is_left_alone);
+        tcase_add_test(tc, irqs_leave_an_offline_cpu_and_come_back);
+        tcase_add_test(tc, a_cpu_with_full_vectors_is_avoided);
+        suite_add_tcase(s, tc);
+        return s;
+}
