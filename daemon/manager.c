@@ -36,6 +36,10 @@ int manager_new(const struct options *opts, struct manager **ret)
         }
         policy_params_default(&m->params);
         m->params.hysteresis = opts->hysteresis;
+        m->params.pack_low = opts->pack_low;
+        m->params.pack_high = opts->pack_high;
+        if (!hwloc_bitmap_iszero(opts->housekeeping))
+                m->params.housekeeping = opts->housekeeping;
 
         r = root_open(&m->root, opts->root);
         if (r < 0) {

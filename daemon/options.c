@@ -8,6 +8,7 @@
 #include "irqbal/cpuset.h"
 #include "irqbal/log.h"
 #include "irqbal/options.h"
+#include "irqbal/policy.h"
 
 /* Interrupt rates drift over seconds; a cycle far below one second measures noise and
  * one beyond an hour never reacts. */
@@ -16,9 +17,7 @@
 #define INTERVAL_DEFAULT 10.0
 /* Long enough to see the busy IRQs of an idle machine, short enough for a command. */
 #define WINDOW_DEFAULT 1.0
-/* Rates of busy IRQs wander by 10-20 % between windows; a move must gain more than that
- * noise over a cycle or two, or IRQs would follow the noise around. */
-#define HYSTERESIS_DEFAULT 0.10
+
 
 void options_help(FILE *f)
 {
@@ -44,6 +43,12 @@ void options_help(FILE *f)
 "      --list-policies     List the built-in policies and exit.\n"
 "      --hysteresis=SHARE  A move must cut the busiest CPU's load by this share\n"
 "                          of it, 0 to 1 (default 0.1): noise never moves IRQs.\n"
+"      --pack-thresholds=LOW:HIGH\n"
+"                          pack gathers IRQs below LOW CPUs' worth of interrupt\n"
+"                          load and spreads them above HIGH (default 0.5:1).\n"
+"      --housekeeping-cpus=LIST\n"
+"                          CPUs the housekeeping policy puts every IRQ on (default:\n"
+"                          the usable CPUs, which exclude isolated ones).\n"
 "      --no-restore        On exit, leave IRQs where irqbald put them instead of\n"
 "                          restoring the masks they had before.\n"
 "      --override-pins     Re-place IRQs that someone else pinned (by default an\n"
@@ -83,7 +88,30 @@ enum {
         ARG_HYSTERESIS,
         ARG_NO_RESTORE,
         ARG_OVERRIDE_PINS,
+        ARG_PACK_THRESHOLDS,
+        ARG_HOUSEKEEPING_CPUS,
 };
+
+static int parse_thresholds(const char *arg, double *low, double *high)
+{
+        char *end, *end2;
+        double l, h;
+
+        errno = 0;
+        l = strtod(arg, &end);
+        if (errno || end == arg || *end != ':')
+                goto fail;
+        h = strtod(end + 1, &end2);
+        if (errno || end2 == end + 1 || *end2 || !isfinite(l) || !isfinite(h) || l < 0 || h < l)
+                goto fail;
+        *low = l;
+        *high = h;
+        return 0;
+fail:
+        fprintf(stderr, "irqbald: --pack-thresholds=%s: expected LOW:HIGH in CPUs' worth of "
+                "load with LOW <= HIGH, like 0.5:1.\n", arg);
+        return -EINVAL;
+}
 
 static int parse_share(const char *arg, double *ret)
 {
@@ -118,25 +146,36 @@ int options_parse(int argc, char **argv, struct options *ret)
                 { "hysteresis", required_argument, NULL, ARG_HYSTERESIS },
                 { "no-restore", no_argument,       NULL, ARG_NO_RESTORE },
                 { "override-pins", no_argument,    NULL, ARG_OVERRIDE_PINS },
+                { "pack-thresholds", required_argument, NULL, ARG_PACK_THRESHOLDS },
+                { "housekeeping-cpus", required_argument, NULL, ARG_HOUSEKEEPING_CPUS },
                 { "log-level",  required_argument, NULL, 'l' },
                 { "help",       no_argument,       NULL, 'h' },
                 { "version",    no_argument,       NULL, 'V' },
                 {}
         };
+        struct policy_params defaults;
         struct options o = {
                 .interval = INTERVAL_DEFAULT,
                 .window = WINDOW_DEFAULT,
                 .format = FORMAT_TEXT,
                 .log_level = LOG_INFO,
                 .banned = hwloc_bitmap_alloc(),
-                .hysteresis = HYSTERESIS_DEFAULT,
                 .restore_on_exit = true,
                 .respect_external_pins = true,
+                .housekeeping = hwloc_bitmap_alloc(),
         };
         int c, r = 0;
 
-        if (!o.banned)
+        /* The policies' own defaults, explained where they are set. */
+        policy_params_default(&defaults);
+        o.hysteresis = defaults.hysteresis;
+        o.pack_low = defaults.pack_low;
+        o.pack_high = defaults.pack_high;
+
+        if (!o.banned || !o.housekeeping) {
+                options_done(&o);
                 return -ENOMEM;
+        }
         optind = 0;
         opterr = 1;
         while (r == 0 && (c = getopt_long(argc, argv, "r:t:onfi:w:b:F:l:p:hV", longopts, NULL)) >= 0) {
@@ -202,6 +241,17 @@ int options_parse(int argc, char **argv, struct options *ret)
                 case ARG_OVERRIDE_PINS:
                         o.respect_external_pins = false;
                         break;
+                case ARG_PACK_THRESHOLDS:
+                        r = parse_thresholds(optarg, &o.pack_low, &o.pack_high);
+                        break;
+                case ARG_HOUSEKEEPING_CPUS:
+                        r = cpulist_parse(optarg, o.housekeeping);
+                        if (r == 0 && hwloc_bitmap_iszero(o.housekeeping))
+                                r = -EINVAL;
+                        if (r < 0)
+                                fprintf(stderr, "irqbald: --housekeeping-cpus=%s: not a CPU list "
+                                        "(write it like 0-1).\n", optarg);
+                        break;
                 case 'h':
                         options_help(stdout);
                         r = 1;
@@ -238,5 +288,7 @@ void options_done(struct options *o)
         free(o->policy);
         if (o->banned)
                 hwloc_bitmap_free(o->banned);
+        if (o->housekeeping)
+                hwloc_bitmap_free(o->housekeeping);
         *o = (struct options) {};
 }

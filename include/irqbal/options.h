@@ -24,6 +24,8 @@ struct options {
         double hysteresis;      /* --hysteresis: share of the peak a move must gain */
         bool restore_on_exit;   /* --no-restore turns it off */
         bool respect_external_pins;  /* --override-pins turns it off */
+        double pack_low, pack_high;  /* --pack-thresholds=LOW:HIGH, CPUs' worth of load */
+        hwloc_bitmap_t housekeeping; /* --housekeeping-cpus; empty = the default set */
 };
 
 /* Returns 0 to run, 1 when --help or --version was handled (exit 0), or -EINVAL

@@ -280,6 +280,49 @@ START_TEST(dry_run_writes_nothing)
 }
 END_TEST
 
+START_TEST(list_policies_names_all_five_with_the_default)
+{
+        struct run r = irqbald(false, "--list-policies", NULL);
+        const char *names[] = { "balanced", "numa-local", "pack", "housekeeping", "hint" };
+
+        ck_assert_int_eq(r.status, 0);
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                ck_assert_msg(strstr(r.out, names[i]), "--list-policies lacks %s", names[i]);
+        ck_assert(g_str_has_prefix(r.out, "balanced "));
+        ck_assert(strstr(r.out, "(default)"));
+        run_done(&r);
+        r = irqbald(false, "--root", fake, "--policy=fastest", "-o", "-n", NULL);
+        ck_assert_int_eq(r.status, 1);
+        ck_assert(strstr(r.err, "Unknown policy 'fastest'"));
+        ck_assert(strstr(r.err, "--list-policies"));
+        run_done(&r);
+}
+END_TEST
+
+START_TEST(housekeeping_moves_irqs_and_the_default_onto_its_cpus)
+{
+        char *irq_path = g_strdup_printf("%s/proc/irq/40/smp_affinity_list", fake);
+        char *default_path = g_strdup_printf("%s/proc/irq/default_smp_affinity", fake), *text;
+        struct run r;
+
+        tl_write(fake, "proc/irq/default_smp_affinity", "f\n");
+        r = irqbald(true, "--root", fake, "--topology=synthetic:pu:4", "-o", "-w", "0.1",
+                    "--policy=housekeeping", NULL);
+        ck_assert_msg(r.status == 0, "irqbald failed: %s", r.err);
+        ck_assert_str_eq(jv_str(jv_get(r.json, "policy")), "housekeeping");
+        /* Usable CPUs 0-1 (2 isolated, 2-3 nohz_full) are the housekeeping set. */
+        text = tl_read(irq_path);
+        ck_assert_str_eq(g_strstrip(text), "0-1");
+        free(text);
+        text = tl_read(default_path);
+        ck_assert_int_eq(strtol(g_strstrip(text), NULL, 16), 0x3);
+        free(text);
+        g_free(irq_path);
+        g_free(default_path);
+        run_done(&r);
+}
+END_TEST
+
 START_TEST(bad_command_lines_fail_with_a_reason)
 {
         struct run r = irqbald(false, "--interval=0", NULL);
@@ -454,6 +497,8 @@ Suite *test_suite(void)
         tcase_add_test(fakes, oneshot_without_dry_run_writes_the_plan);
         tcase_add_test(fakes, dry_run_writes_nothing);
         tcase_add_test(fakes, bad_command_lines_fail_with_a_reason);
+        tcase_add_test(fakes, list_policies_names_all_five_with_the_default);
+        tcase_add_test(fakes, housekeeping_moves_irqs_and_the_default_onto_its_cpus);
         tcase_add_test(fakes, synthetic_topology_is_the_model_in_the_json);
         suite_add_tcase(s, fakes);
 

@@ -27,6 +27,11 @@ START_TEST(defaults_observe_the_host_every_ten_seconds)
         ck_assert_double_eq(o.window, 1.0);
         ck_assert_int_eq(o.format, FORMAT_TEXT);
         ck_assert(hwloc_bitmap_iszero(o.banned));
+        ck_assert_ptr_null(o.policy);
+        ck_assert_double_eq(o.hysteresis, 0.10);
+        ck_assert(o.restore_on_exit && o.respect_external_pins);
+        ck_assert_double_eq(o.pack_low, 0.5);
+        ck_assert_double_eq(o.pack_high, 1.0);
         options_done(&o);
 }
 END_TEST
@@ -46,6 +51,17 @@ START_TEST(every_option_long_and_short)
         ck_assert_int_eq(hwloc_bitmap_weight(o.banned), 2);
         ck_assert_int_eq(o.format, FORMAT_JSON);
         ck_assert_int_eq(o.log_level, 7);
+        options_done(&o);
+
+        ck_assert_int_eq(PARSE(&o, "--policy=pack", "--pack-thresholds=0.2:2", "--hysteresis=0.25",
+                               "--housekeeping-cpus=0-1", "--no-restore", "--override-pins",
+                               "--list-policies"), 0);
+        ck_assert_str_eq(o.policy, "pack");
+        ck_assert_double_eq(o.pack_low, 0.2);
+        ck_assert_double_eq(o.pack_high, 2.0);
+        ck_assert_double_eq(o.hysteresis, 0.25);
+        ck_assert_int_eq(hwloc_bitmap_weight(o.housekeeping), 2);
+        ck_assert(!o.restore_on_exit && !o.respect_external_pins && o.list_policies);
         options_done(&o);
 
         ck_assert_int_eq(PARSE(&o, "-r", "/x", "-o", "-n", "-f", "-i", "3", "-F", "text"), 0);
@@ -68,6 +84,10 @@ START_TEST(bad_values_are_refused)
         ck_assert_int_eq(PARSE(&o, "--log-level=loud"), -EINVAL);
         ck_assert_int_eq(PARSE(&o, "--no-such-option"), -EINVAL);
         ck_assert_int_eq(PARSE(&o, "stray"), -EINVAL);
+        ck_assert_int_eq(PARSE(&o, "--pack-thresholds=1:0.5"), -EINVAL);
+        ck_assert_int_eq(PARSE(&o, "--pack-thresholds=0.5"), -EINVAL);
+        ck_assert_int_eq(PARSE(&o, "--housekeeping-cpus="), -EINVAL);
+        ck_assert_int_eq(PARSE(&o, "--hysteresis=1.5"), -EINVAL);
 }
 END_TEST
 
@@ -95,7 +115,9 @@ START_TEST(help_explains_every_option)
         FILE *f = open_memstream(&text, &len);
         const char *opts[] = { "--root", "--topology", "--oneshot", "--dry-run", "--foreground",
                                "--interval", "--window", "--ban-cpus", "--format",
-                               "--log-level", "--help", "--version" };
+                               "--log-level", "--help", "--version", "--policy",
+                               "--list-policies", "--hysteresis", "--pack-thresholds",
+                               "--housekeeping-cpus", "--no-restore", "--override-pins" };
 
         options_help(f);
         fclose(f);
