@@ -454,8 +454,18 @@ int apply_plan(struct apply_state *a, const struct irq_inventory *inv, const str
                                   p->irq, p->reason);
                         continue;
                 }
-                if (hwloc_bitmap_isequal(p->cpus, irq->affinity) && !(s && s->force_write))
+                if (hwloc_bitmap_isequal(p->cpus, irq->affinity) && !(s && s->force_write)) {
+                        /* Already where the plan wants it: irqbald owns that placement as
+                         * much as one it wrote, so a later change by someone else is a pin
+                         * (DESIGN §4.8) even though we never had to write it. */
+                        if (!a->config.dry_run && !(s && s->written)) {
+                                struct irq_state *owned = state_get(a, p->irq);
+
+                                if (!owned || !set_copy(&owned->written, irq->affinity))
+                                        return -ENOMEM;
+                        }
                         continue;
+                }
                 stats.changed++;
                 if (a->config.dry_run)
                         continue;

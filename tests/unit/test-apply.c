@@ -435,6 +435,29 @@ START_TEST(external_pin_is_left_alone)
 }
 END_TEST
 
+START_TEST(pin_of_an_irq_already_where_the_plan_wants_it_is_left_alone)
+{
+        struct fixture fx;
+        struct apply_stats stats;
+
+        fx_init(&fx, true, false);
+        /* The plan agrees with the kernel's mask: nothing to write … */
+        stats = fx_cycle(&fx, "12:0-7");
+        ck_assert_uint_eq(stats.changed, 0);
+        /* … but the placement is ours all the same: an admin's change is a pin. */
+        fx_set_mask(&fx, 12, "5");
+        stats = fx_cycle(&fx, "12:0-7");
+        ck_assert_uint_eq(stats.changed, 0);
+        check_balanceable(&fx, 12, "pinned to 5 by someone else");
+        check_mask(&fx, 12, "5");
+        /* Never written by irqbald: nothing to restore either. */
+        ck_assert_int_eq(apply_restore(fx.apply), 0);
+        check_mask(&fx, 12, "5");
+        check_writes(&fx, "");
+        fx_done(&fx);
+}
+END_TEST
+
 START_TEST(external_pin_is_overwritten_when_not_respected)
 {
         struct fixture fx;
@@ -570,6 +593,7 @@ Suite *test_suite(void)
         tcase_add_test(tc, busy_kernel_is_retried_with_backoff);
         tcase_add_test(tc, rejected_mask_is_a_failed_move_not_a_refusal);
         tcase_add_test(tc, external_pin_is_left_alone);
+        tcase_add_test(tc, pin_of_an_irq_already_where_the_plan_wants_it_is_left_alone);
         tcase_add_test(tc, external_pin_is_overwritten_when_not_respected);
         tcase_add_test(tc, mask_broken_by_offline_cpu_is_placed_again);
         tcase_add_test(tc, failed_deferred_move_is_counted_and_retried);
