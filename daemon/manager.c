@@ -297,6 +297,26 @@ static void account_plan(struct manager *m, const struct policy_input *in)
                         m->peak_load = m->cpu_load[c];
 }
 
+/* A long-running --dry-run says what it would do, once per new decision rather than
+ * every cycle (nothing moves, so the same moves would be planned again and again). */
+static void log_dry_run(const struct manager *m, const struct plan *plan)
+{
+        for (size_t i = 0; i < plan->n; i++) {
+                const struct placement *p = &plan->items[i];
+                const struct irq *irq = inventory_find(&m->obs.inv, p->irq);
+                const struct placement *before = m->have_plan ? plan_find(&m->plan, p->irq) : NULL;
+                _cleanup_free_ char *from = NULL, *to = NULL;
+
+                if (!irq || hwloc_bitmap_isequal(irq->affinity, p->cpus) ||
+                    (before && hwloc_bitmap_isequal(before->cpus, p->cpus)))
+                        continue;
+                from = cpulist_format(irq->affinity);
+                to = cpulist_format(p->cpus);
+                log_info("Would move IRQ %u (%s) from %s to %s: %s", p->irq, irq->name,
+                         from ? from : "?", to ? to : "?", p->reason);
+        }
+}
+
 int manager_plan_and_apply(struct manager *m)
 {
         struct cpu_irq_time times[m->cpu_load_len ? m->cpu_load_len : 1];
@@ -325,6 +345,8 @@ int manager_plan_and_apply(struct manager *m)
                 return log_error_errno(r, "Failed to apply the plan: %m");
         }
         m->last_moves = stats.changed;
+        if (m->opts->dry_run && !m->opts->oneshot)
+                log_dry_run(m, &next);
         plan_done(&m->plan);
         m->plan = next;
         m->have_plan = true;
