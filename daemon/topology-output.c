@@ -291,15 +291,31 @@ void topology_to_text(const struct topology *t, GString *out)
         text_object(t, hwloc_get_root_obj(t->hw), 1, label, out);
         g_string_free(label, TRUE);
 
-        for (size_t i = 0; i < t->n_cpus; i++) {
-                char reasons[BANS_STRING_MAX];
+        /* One line per combination of reasons: a 256-CPU machine with half its CPUs
+         * offline reads "CPUs 128-255: offline", not 128 lines. The five ban bits make
+         * at most 32 combinations. */
+        bool printed[32] = {};
 
-                if (!t->cpus[i].bans)
+        for (size_t i = 0; i < t->n_cpus; i++) {
+                unsigned bans = t->cpus[i].bans;
+                char reasons[BANS_STRING_MAX];
+                hwloc_bitmap_t same;
+                char *list;
+
+                if (!bans || bans >= ELEMENTSOF(printed) || printed[bans])
                         continue;
+                printed[bans] = true;
+                same = hwloc_bitmap_alloc();
+                for (size_t j = i; j < t->n_cpus; j++)
+                        if (t->cpus[j].bans == bans)
+                                hwloc_bitmap_set(same, t->cpus[j].os_index);
+                list = cpulist_format(same);
                 if (!header)
                         g_string_append(out, "Banned CPUs:\n");
                 header = true;
-                text_line(out, 1, "CPU %u: %s", t->cpus[i].os_index,
-                          cpu_bans_to_string(t->cpus[i].bans, reasons, sizeof(reasons)));
+                text_line(out, 1, "%s %s: %s", hwloc_bitmap_weight(same) == 1 ? "CPU" : "CPUs",
+                          list ? list : "?", cpu_bans_to_string(bans, reasons, sizeof(reasons)));
+                free(list);
+                hwloc_bitmap_free(same);
         }
 }

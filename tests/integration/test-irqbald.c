@@ -221,6 +221,13 @@ START_TEST(banned_cpus_carry_every_reason)
         ck_assert_str_eq(jv_str(jv_path(jv_find(banned, "cpu", 3), "reasons[0]")), "nohz_full");
         ck_assert_str_eq(jv_str(jv_path(jv_find(banned, "cpu", 5), "reasons[0]")), "offline");
         run_done(&r);
+
+        /* For a person, CPUs with the same reasons share a line. */
+        r = irqbald(false, "--root", fake, "--topology=synthetic:pu:6", "-o", "-n", "-w", "0.1",
+                    "--ban-cpus=1", NULL);
+        ck_assert_msg(strstr(r.out, "\nBanned CPUs:\n  CPU 1: admin\n  CPU 2: isolated, nohz_full\n"
+                                    "  CPU 3: nohz_full\n  CPUs 4-5: offline\n"), "%s", r.out);
+        run_done(&r);
 }
 END_TEST
 
