@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 
 #include "irqbal/log.h"
 #include "irqbal/observer.h"
 
 #define PROC_INTERRUPTS "/proc/interrupts"
+#define PROC_STAT "/proc/stat"
 
 void observer_init(struct observer *o, const struct irqbal_root *root, const struct topology *topo)
 {
@@ -14,10 +17,22 @@ void observer_init(struct observer *o, const struct irqbal_root *root, const str
 void observer_done(struct observer *o)
 {
         textbuf_done(&o->buf);
-        if (o->have_prev)
-                interrupts_table_done(&o->prev);
+        textbuf_done(&o->statbuf);
+        interrupts_table_done(&o->prev);
+        procstat_done(&o->stat[0]);
+        procstat_done(&o->stat[1]);
         inventory_done(&o->inv);
         *o = (struct observer) {};
+}
+
+const struct procstat *observer_stat(const struct observer *o)
+{
+        return o->have_stat ? &o->stat[o->stat_now] : NULL;
+}
+
+const struct procstat *observer_prev_stat(const struct observer *o)
+{
+        return o->have_stat && o->stat[!o->stat_now].has_intr ? &o->stat[!o->stat_now] : NULL;
 }
 
 static int read_table(struct observer *o, struct interrupts_table *ret)
@@ -25,6 +40,7 @@ static int read_table(struct observer *o, struct interrupts_table *ret)
         _cleanup_free_ char *path = root_path(o->root, PROC_INTERRUPTS);
         int r;
 
+        o->full_reads++;
         r = root_read_buf(o->root, PROC_INTERRUPTS, &o->buf);
         if (r < 0)
                 return log_error_errno(r, "Failed to read %s: %m", path ? path : PROC_INTERRUPTS);
@@ -59,7 +75,8 @@ static int rebuild_inventory(struct observer *o, const struct interrupts_table *
         return 0;
 }
 
-int observer_read(struct observer *o, double seconds)
+/* The fallback: two full /proc/interrupts tables per window. */
+static int read_full(struct observer *o, double seconds)
 {
         struct interrupts_table now;
         int r = read_table(o, &now);
@@ -67,22 +84,126 @@ int observer_read(struct observer *o, double seconds)
         if (r < 0)
                 return r;
         o->malformed_lines = now.skipped_lines;
-        if (o->have_prev) {
+        o->last = (struct sample_result) {};
+        if (o->have_prev && o->prev.col_cpu) {
                 sample_rates(&o->prev, &now, seconds, &o->inv, &o->last);
                 if (o->last.rescan)
                         log_info("Rescanning IRQs: %s.", o->last.reason);
         }
-        if (!o->have_prev || o->last.rescan) {
+        if (!o->inv.irqs || o->last.rescan)
                 r = rebuild_inventory(o, &now);
-                if (r < 0) {
-                        interrupts_table_done(&now);
-                        return r;
+        else
+                inventory_refresh_placement(o->root, &o->inv);
+        interrupts_table_done(&o->prev);
+        o->prev = now;
+        return r;
+}
+
+/* Reads /proc/stat into the slot after "now"; false when it has no usable intr line. */
+static bool read_stat(struct observer *o)
+{
+        unsigned next = o->have_stat ? !o->stat_now : o->stat_now;
+        int r = root_read_buf(o->root, PROC_STAT, &o->statbuf);
+
+        if (r >= 0)
+                r = procstat_parse(o->statbuf.data, PROC_STAT, &o->stat[next]);
+        if (r < 0 || !o->stat[next].has_intr) {
+                if (o->have_stat || !o->have_prev)
+                        log_debug_errno(r, "No usable intr line in %s, reading %s every cycle.",
+                                        PROC_STAT, PROC_INTERRUPTS);
+                o->have_stat = false;
+                return false;
+        }
+        o->stat_now = next;
+        o->have_stat = true;
+        return true;
+}
+
+static _printf_(2, 3) void flag_rescan(struct observer *o, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (o->last.rescan)
+                return;
+        o->last.rescan = true;
+        va_start(ap, fmt);
+        vsnprintf(o->last.reason, sizeof(o->last.reason), fmt, ap);
+        va_end(ap);
+}
+
+static bool same_cpus(const struct procstat *a, const struct procstat *b)
+{
+        if (a->ncpus != b->ncpus)
+                return false;
+        for (size_t i = 0; i < a->ncpus; i++)
+                if (a->cpus[i].cpu != b->cpus[i].cpu)
+                        return false;
+        return true;
+}
+
+/* Rates from the per-IRQ totals of two /proc/stat samples. O(IRQ slots). */
+static void rates_from_stat(struct observer *o, double seconds)
+{
+        const struct procstat *now = &o->stat[o->stat_now], *prev = &o->stat[!o->stat_now];
+
+        if (!same_cpus(prev, now))
+                flag_rescan(o, "CPUs changed: %zu → %zu online", prev->ncpus, now->ncpus);
+        for (size_t k = 0; k < o->inv.n; k++) {
+                struct irq *irq = &o->inv.irqs[k];
+                uint32_t before, after;
+
+                irq->rate = 0;
+                if (irq->number >= now->nintr || irq->number >= prev->nintr)
+                        continue;
+                /* The kernel sums 32-bit per-CPU counters into 32 bits. */
+                before = (uint32_t) prev->intr[irq->number];
+                after = (uint32_t) now->intr[irq->number];
+                irq->count = now->intr[irq->number];
+                if (counter_went_down(before, after)) {
+                        flag_rescan(o, "IRQ %u: counter went down", irq->number);
+                        continue;
                 }
+                o->last.interrupts += counter_delta32(before, after);
+                if (seconds > 0)
+                        irq->rate = (double) counter_delta32(before, after) / seconds;
+        }
+        /* An IRQ that counts and is not in the inventory was requested since. */
+        for (size_t i = 0; i < now->nintr && !o->last.rescan; i++)
+                if (now->intr[i] && (i >= prev->nintr || now->intr[i] != prev->intr[i]) &&
+                    !inventory_find(&o->inv, (unsigned) i))
+                        flag_rescan(o, "IRQ %zu appeared", i);
+}
+
+int observer_read(struct observer *o, double seconds)
+{
+        bool had_stat = o->have_stat;
+        int r;
+
+        if (!read_stat(o)) {
+                r = read_full(o, seconds);
+                if (r >= 0)
+                        o->have_prev = true;
+                return r;
+        }
+        o->last = (struct sample_result) {};
+        if (had_stat && o->inv.irqs) {
+                rates_from_stat(o, seconds);
+                if (o->last.rescan)
+                        log_info("Rescanning IRQs: %s.", o->last.reason);
+        }
+        if (!o->inv.irqs || o->last.rescan) {
+                struct interrupts_table table;
+
+                r = read_table(o, &table);
+                if (r < 0)
+                        return r;
+                o->malformed_lines = table.skipped_lines;
+                r = rebuild_inventory(o, &table);
+                interrupts_table_done(&table);
+                if (r < 0)
+                        return r;
         } else
                 inventory_refresh_placement(o->root, &o->inv);
-        if (o->have_prev)
-                interrupts_table_done(&o->prev);
-        o->prev = now;
         o->have_prev = true;
         return 0;
 }

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The observer reads /proc/interrupts once and then only /proc/stat's intr line, until
+ * that line says the set of IRQs or CPUs changed. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "irqbal/observer.h"
+#include "testlib.h"
+
+static char *dir;
+static struct irqbal_root root;
+static struct observer obs;
+
+static void write_interrupts(const char *rows)
+{
+        tl_write(dir, "proc/interrupts", "           CPU0       CPU1       \n%s", rows);
+}
+
+/* intr slots 0..N-1 from a list of "irq=count" pairs. */
+static void write_stat(unsigned nslots, const unsigned *irqs, const unsigned long long *counts,
+                       size_t n, unsigned ncpus)
+{
+        GString *s = g_string_new("cpu  1 0 1 100 0 0 0 0 0 0\n");
+        unsigned long long total = 0;
+
+        for (unsigned c = 0; c < ncpus; c++)
+                g_string_append_printf(s, "cpu%u 1 0 1 50 0 0 0 0 0 0\n", c);
+        for (size_t i = 0; i < n; i++)
+                total += counts[i];
+        g_string_append_printf(s, "intr %llu", total);
+        for (unsigned slot = 0; slot < nslots; slot++) {
+                unsigned long long v = 0;
+
+                for (size_t i = 0; i < n; i++)
+                        if (irqs[i] == slot)
+                                v = counts[i];
+                g_string_append_printf(s, " %llu", v);
+        }
+        g_string_append(s, "\nctxt 1\n");
+        tl_write(dir, "proc/stat", "%s", s->str);
+        g_string_free(s, TRUE);
+}
+
+static void setup(void)
+{
+        dir = tl_mkdtemp();
+        ck_assert_int_eq(root_open(&root, dir), 0);
+        observer_init(&obs, &root, NULL);
+}
+
+static void teardown(void)
+{
+        observer_done(&obs);
+        root_close(&root);
+        tl_rmtree(dir);
+        free(dir);
+}
+
+static double rate(unsigned irq)
+{
+        const struct irq *i = inventory_find(&obs.inv, irq);
+
+        ck_assert_msg(i, "IRQ %u not in the inventory", irq);
+        return i->rate;
+}
+
+START_TEST(steady_cycles_read_only_proc_stat)
+{
+        const unsigned irqs[] = { 40, 41 };
+        unsigned long long c0[] = { 4294966000ull, 5 }, c1[] = { 4294967000ull, 5 }, c2[] = { 600, 25 };
+
+        write_interrupts(" 40: 100 0 PCI-MSIX-0000:00:04.0 0-edge eth0-rx\n"
+                         " 41:   5 0 PCI-MSIX-0000:00:04.0 1-edge eth0-tx\n");
+        write_stat(64, irqs, c0, 2, 2);
+        ck_assert_int_eq(observer_read(&obs, 0), 0);
+        ck_assert_uint_eq(obs.inv.n, 2);
+        ck_assert_uint_eq(obs.full_reads, 1);
+
+        /* /proc/interrupts goes stale on purpose: it must not be read again. */
+        write_interrupts("garbage\n");
+        write_stat(64, irqs, c1, 2, 2);
+        ck_assert_int_eq(observer_read(&obs, 10), 0);
+        ck_assert_uint_eq(obs.full_reads, 1);
+        ck_assert_double_eq(rate(40), 100.0);
+        ck_assert_double_eq(rate(41), 0.0);
+        ck_assert_ptr_nonnull(observer_prev_stat(&obs));
+
+        /* The kernel's 32-bit sum wraps past 2^32; the delta does not. */
+        write_stat(64, irqs, c2, 2, 2);
+        ck_assert_int_eq(observer_read(&obs, 10), 0);
+        ck_assert_uint_eq(obs.full_reads, 1);
+        ck_assert(!obs.last.rescan);
+        ck_assert_double_eq_tol(rate(40), 89.6, 1e-9);
+        ck_assert_double_eq(rate(41), 2.0);
+}
+END_TEST
+
+START_TEST(a_new_irq_in_intr_brings_a_full_rescan)
+{
+        const unsigned irqs[] = { 40, 42 };
+        unsigned long long c0[] = { 100, 0 }, c1[] = { 200, 7 };
+
+        write_interrupts(" 40: 100 0 PCI-MSIX-0000:00:04.0 0-edge eth0-rx\n");
+        write_stat(64, irqs, c0, 2, 2);
+        ck_assert_int_eq(observer_read(&obs, 0), 0);
+        write_interrupts(" 40: 200 0 PCI-MSIX-0000:00:04.0 0-edge eth0-rx\n"
+                         " 42:   7 0 PCI-MSIX-0000:00:04.0 2-edge eth0-new\n");
+        write_stat(64, irqs, c1, 2, 2);
+        ck_assert_int_eq(observer_read(&obs, 1), 0);
+        ck_assert(obs.last.rescan);
+        ck_assert_str_eq(obs.last.reason, "IRQ 42 appeared");
+        ck_assert_uint_eq(obs.full_reads, 2);
+        ck_assert_uint_eq(obs.inv.n, 2);
+        /* IRQ 40 keeps the rate measured before the rescan. */
+        ck_assert_double_eq(rate(40), 100.0);
+}
+END_TEST
+
+START_TEST(a_counter_going_down_or_a_cpu_leaving_brings_a_rescan)
+{
+        const unsigned irqs[] = { 40 };
+        unsigned long long c0[] = { 5000 }, c1[] = { 10 }, c2[] = { 20 };
+
+        write_interrupts(" 40: 100 0 PCI-MSIX-0000:00:04.0 0-edge eth0-rx\n");
+        write_stat(64, irqs, c0, 1, 2);
+        ck_assert_int_eq(observer_read(&obs, 0), 0);
+        write_stat(64, irqs, c1, 1, 2);
+        ck_assert_int_eq(observer_read(&obs, 1), 0);
+        ck_assert_str_eq(obs.last.reason, "IRQ 40: counter went down");
+        ck_assert_uint_eq(obs.full_reads, 2);
+        write_stat(64, irqs, c2, 1, 1);
+        ck_assert_int_eq(observer_read(&obs, 1), 0);
+        ck_assert_str_eq(obs.last.reason, "CPUs changed: 2 → 1 online");
+        ck_assert_uint_eq(obs.full_reads, 3);
+}
+END_TEST
+
+START_TEST(without_proc_stat_every_cycle_reads_proc_interrupts)
+{
+        write_interrupts(" 40: 100 0 PCI-MSIX-0000:00:04.0 0-edge eth0-rx\n");
+        ck_assert_int_eq(observer_read(&obs, 0), 0);
+        write_interrupts(" 40: 300 0 PCI-MSIX-0000:00:04.0 0-edge eth0-rx\n");
+        ck_assert_int_eq(observer_read(&obs, 2), 0);
+        ck_assert_uint_eq(obs.full_reads, 2);
+        ck_assert_double_eq(rate(40), 100.0);
+        ck_assert_ptr_null(observer_stat(&obs));
+}
+END_TEST
+
+Suite *test_suite(void)
+{
+        Suite *s = suite_create("observer");
+        TCase *tc = tcase_create("sources");
+
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, steady_cycles_read_only_proc_stat);
+        tcase_add_test(tc, a_new_irq_in_intr_brings_a_full_rescan);
+        tcase_add_test(tc, a_counter_going_down_or_a_cpu_leaving_brings_a_rescan);
+        tcase_add_test(tc, without_proc_stat_every_cycle_reads_proc_interrupts);
+        suite_add_tcase(s, tc);
+        return s;
+}
