@@ -41,6 +41,7 @@ void irq_done(struct irq *irq)
         free(irq->device);
         free(irq->driver);
         free(irq->interface);
+        free(irq->trigger);
         free(irq->balancing_note);
         if (irq->affinity)
                 hwloc_bitmap_free(irq->affinity);
@@ -309,6 +310,25 @@ static void judge_movable(const struct irqbal_root *root, struct irq *irq)
         }
 }
 
+/* /sys/kernel/irq/N (kernel 4.17+) says what /proc/interrupts squeezes into one line:
+ * the chip's own name (old formats print "IR-IO-APIC-edge", chip and trigger glued),
+ * the trigger type and whether it wakes the machine. Missing files change nothing. */
+static void read_sysfs_irq(const struct irqbal_root *root, struct irq *irq)
+{
+        char path[96];
+        char *chip = NULL;
+
+        snprintf(path, sizeof(path), "/sys/kernel/irq/%u/chip_name", irq->number);
+        if (root_read_line(root, path, &chip) >= 0 && chip[0]) {
+                free(irq->chip);
+                irq->chip = chip;
+        } else
+                free(chip);
+        snprintf(path, sizeof(path), "/sys/kernel/irq/%u/type", irq->number);
+        if (root_read_line(root, path, &irq->trigger) < 0)
+                irq->trigger = NULL;
+}
+
 static int fill_irq(const struct irqbal_root *root, const struct interrupts_row *row,
                     const struct topology *topo, GHashTable *pci_by_irq, GPtrArray *devices,
                     struct irq *irq)
@@ -327,6 +347,7 @@ static int fill_irq(const struct irqbal_root *root, const struct interrupts_row 
                 return -ENOMEM;
         irq->count = row->total;
         irq->node = -1;
+        read_sysfs_irq(root, irq);
 
         if (!dev) {
                 const char *addr = pci_address_in_chip(row->chip);

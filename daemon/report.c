@@ -31,6 +31,8 @@ static void irq_to_json(const struct irq *irq, struct json_writer *w)
         json_string(w, irq->chip);
         json_key(w, "hwirq");
         json_string(w, irq->hwirq);
+        json_key(w, "trigger");
+        json_string(w, irq->trigger);
         json_key(w, "device");
         json_string(w, irq->device);
         json_key(w, "driver");

@@ -14,7 +14,8 @@ struct irq_inventory {
 };
 
 /* Builds the inventory from a parsed /proc/interrupts plus the files of
- * /proc/irq/N/ and the PCI devices' msi_irqs and irq files, all under ROOT. The
+ * /sys/kernel/irq/N/, /proc/irq/N/ and the PCI devices' msi_irqs and irq files, all
+ * under ROOT. The
  * topology (may be NULL) gives PCI device locality. Per-IRQ problems are logged and
  * skip that IRQ's detail, never the whole inventory. */
 int inventory_scan(const struct irqbal_root *root, const struct interrupts_table *table,

@@ -26,6 +26,7 @@ struct irq {
         char *name;         /* action names as /proc/interrupts prints them ("" if none) */
         char *chip;         /* irq chip ("PCI-MSIX-0000:00:02.0", "IO-APIC") */
         char *hwirq;        /* hwirq and trigger ("1-edge"), NULL if not printed */
+        char *trigger;      /* "edge" or "level" from /sys/kernel/irq/N/type, or NULL */
         char *device;       /* PCI address ("0000:00:02.0") or NULL */
         char *driver;       /* bound driver ("virtio_net", "nvme") or NULL */
         char *interface;    /* network interface of the device ("eth0") or NULL */

@@ -18,7 +18,7 @@ static struct irq_inventory inv;
 static const char interrupts_text[] =
         "           CPU0       CPU1       \n"
         "  1:          9          0  IO-APIC   1-edge      i8042\n"
-        " 26:          0          9  IO-APIC   4-edge      ttyS0\n"
+        " 26:          0          9  IO-APIC-edge      ttyS0\n"
         " 36:          0       6277 PCI-MSIX-0000:00:02.0   1-edge      virtio1-req.0\n"
         " 38:          0        481 PCI-MSIX-0000:00:03.0   1-edge      virtio2-input.0\n"
         " 39:        429          0 PCI-MSIX-0000:00:03.0   2-edge      virtio2-output.0\n"
@@ -97,6 +97,10 @@ static void setup(void)
 
         /* No msi_irqs directory: the device is found through the chip's name. */
         pci_device("0000:00:04.0", "0x010802", 1, "nvme");
+
+        /* An old kernel glues chip and trigger in /proc/interrupts; sysfs has both. */
+        tl_write(dir, "sys/kernel/irq/26/chip_name", "IO-APIC\n");
+        tl_write(dir, "sys/kernel/irq/26/type", "edge\n");
 
         /* A legacy INTx line claimed by a USB controller's irq file. */
         pci_device("0000:00:1d.0", "0x0c0320", 0, "ehci-pci");
@@ -191,6 +195,16 @@ START_TEST(movable_means_writable_and_handled)
 }
 END_TEST
 
+START_TEST(sysfs_irq_names_the_chip_and_trigger)
+{
+        ck_assert_str_eq(irq(26)->chip, "IO-APIC");
+        ck_assert_str_eq(irq(26)->trigger, "edge");
+        /* Without /sys/kernel/irq/N the line's own chip stays, trigger unknown. */
+        ck_assert_str_eq(irq(1)->chip, "IO-APIC");
+        ck_assert_ptr_null(irq(1)->trigger);
+}
+END_TEST
+
 START_TEST(placement_files)
 {
         ck_cpulist(irq(38)->affinity, "0-1");
@@ -241,6 +255,7 @@ Suite *test_suite(void)
         tcase_add_test(tc, legacy_lines);
         tcase_add_test(tc, movable_means_writable_and_handled);
         tcase_add_test(tc, placement_files);
+        tcase_add_test(tc, sysfs_irq_names_the_chip_and_trigger);
         tcase_add_test(tc, a_missing_proc_irq_directory_is_reported_not_fatal);
         tcase_add_test(tc, class_names_round_trip);
         suite_add_tcase(s, tc);
