@@ -109,6 +109,21 @@ START_TEST(nic_on_node_1_lands_on_node_1_balanced_within_3_cycles)
 }
 END_TEST
 
+/* Policies that place by device node keep the NIC's queues on its node. */
+START_TEST(node_aware_policies_keep_the_nic_on_its_node)
+{
+        static const char *const node_aware[] = { "numa-local", "hint" };
+        char *arg = g_strdup_printf("--policy=%s", node_aware[_i]), *tmp;
+        struct jv *f = simulate("numa-nic", &tmp, arg, NULL);
+
+        ck_assert_double_eq(jv_num(jv_get(phase(f, "traffic"), "node_local_share")), 1.0);
+        ck_assert_double_eq(jv_num(jv_get(phase(f, "shift"), "node_local_share")), 1.0);
+        check_restored(f);
+        done(f, tmp);
+        g_free(arg);
+}
+END_TEST
+
 START_TEST(noise_of_20_percent_at_steady_state_writes_nothing)
 {
         char *tmp;
@@ -258,6 +273,7 @@ Suite *test_suite(void)
         /* Each scenario is a few dozen lockstep cycles; sanitizer builds are slower. */
         tcase_set_timeout(tc, 300);
         tcase_add_test(tc, nic_on_node_1_lands_on_node_1_balanced_within_3_cycles);
+        tcase_add_loop_test(tc, node_aware_policies_keep_the_nic_on_its_node, 0, 2);
         tcase_add_test(tc, noise_of_20_percent_at_steady_state_writes_nothing);
         tcase_add_test(tc, isolated_cpus_never_get_an_irq);
         tcase_add_test(tc, managed_irqs_are_never_written);
