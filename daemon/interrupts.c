@@ -262,11 +262,31 @@ static bool insert_row(struct interrupts_table *t, const struct interrupts_row *
         return true;
 }
 
+int procfs_alloc_rows(const char *p, size_t row_size, size_t count_size, unsigned ncols,
+                      void **ret_rows, void **ret_counts)
+{
+        size_t nlines = 1, slot;
+        char *block;
+
+        /* Each remaining line is at most one row: one block sized for all of them holds
+         * the rows and their counts, so that neither moves while rows point into it. */
+        for (const char *nl = p; (nl = strchr(nl, '\n')); nl++)
+                nlines++;
+        slot = row_size + (size_t) ncols * count_size;
+        if (nlines > SIZE_MAX / slot)
+                return -ENOMEM;
+        block = malloc(nlines * slot);
+        if (!block)
+                return -ENOMEM;
+        *ret_rows = block;
+        *ret_counts = block + nlines * row_size;
+        return 0;
+}
+
 int interrupts_parse(const char *text, const char *origin, struct interrupts_table *ret)
 {
         struct interrupts_table t = {};
         const char *p = text;
-        size_t nlines = 1, row_size;
         uint32_t *counts;
         unsigned lineno = 1;
         int r;
@@ -276,21 +296,10 @@ int interrupts_parse(const char *text, const char *origin, struct interrupts_tab
         if (r < 0)
                 return r;
 
-        /* Each remaining line is at most one row: one block sized for all of them holds
-         * the rows and their counts, so that neither moves while rows point into it. */
-        for (const char *nl = p; (nl = strchr(nl, '\n')); nl++)
-                nlines++;
-        row_size = sizeof(struct interrupts_row) + (size_t) t.ncols * sizeof(uint32_t);
-        if (nlines > SIZE_MAX / row_size) {
-                r = -ENOMEM;
+        r = procfs_alloc_rows(p, sizeof(struct interrupts_row), sizeof(uint32_t), t.ncols,
+                              (void **) &t.rows, (void **) &counts);
+        if (r < 0)
                 goto fail;
-        }
-        t.rows = malloc(nlines * row_size);
-        if (!t.rows) {
-                r = -ENOMEM;
-                goto fail;
-        }
-        counts = (uint32_t *) (t.rows + nlines);
 
         for (; *p; p = next_line(p)) {
                 /* Rows take the count slots in the order they are accepted: the next

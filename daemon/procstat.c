@@ -201,7 +201,6 @@ int softirqs_parse(const char *text, const char *origin, struct softirqs_table *
 {
         struct softirqs_table t = {};
         const char *p = text;
-        size_t nlines = 1, row_size;
         uint64_t *counts;
         unsigned lineno = 1;
         int r;
@@ -211,20 +210,10 @@ int softirqs_parse(const char *text, const char *origin, struct softirqs_table *
         if (r < 0)
                 return r;
 
-        /* As in /proc/interrupts: one block for the rows and their counts. */
-        for (const char *nl = p; (nl = strchr(nl, '\n')); nl++)
-                nlines++;
-        row_size = sizeof(struct softirq_row) + (size_t) t.ncols * sizeof(uint64_t);
-        if (nlines > SIZE_MAX / row_size) {
-                r = -ENOMEM;
+        r = procfs_alloc_rows(p, sizeof(struct softirq_row), sizeof(uint64_t), t.ncols,
+                              (void **) &t.rows, (void **) &counts);
+        if (r < 0)
                 goto fail;
-        }
-        t.rows = malloc(nlines * row_size);
-        if (!t.rows) {
-                r = -ENOMEM;
-                goto fail;
-        }
-        counts = (uint64_t *) (t.rows + nlines);
 
         for (; *p; p = next_line(p)) {
                 struct softirq_row *row = &t.rows[t.nrows];

@@ -52,3 +52,7 @@ int procfs_next_uint(const char **p, uint64_t max, uint64_t *ret);
 /* Parses a "CPU0 CPU2 …" header line at *p into the CPU number of each column (at least
  * one, increasing) and moves *p to the next line. -EINVAL when malformed. */
 int procfs_parse_cpu_header(const char **p, unsigned **ret_cpus, unsigned *ret_ncols);
+/* One block for the rows of a per-CPU table starting at P (one row at most per line)
+ * and, after them, NCOLS count slots of COUNT_SIZE bytes per row; free(*ret_rows). */
+int procfs_alloc_rows(const char *p, size_t row_size, size_t count_size, unsigned ncols,
+                      void **ret_rows, void **ret_counts);
