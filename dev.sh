@@ -13,7 +13,7 @@ top=$PWD
 # Build and test dependencies, all from Debian 12's archive.
 packages=(build-essential autoconf automake libtool pkg-config
           libsystemd-dev libhwloc-dev libglib2.0-dev check
-          bzip2 tar hwloc dbus)
+          bzip2 tar hwloc dbus systemd man-db groff-base)
 
 install_missing() {
         local missing=()

@@ -9,13 +9,33 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "irqbal/bus.h"
 #include "irqbal/cpuset.h"
 #include "irqbal/load.h"
 #include "irqbal/log.h"
 #include "irqbal/manager.h"
 
 #define PROC_UPTIME "/proc/uptime"
-#define PROC_STAT "/proc/stat"
+
+static const char *const state_names[] = {
+        [MANAGER_STARTING] = "starting",
+        [MANAGER_RUNNING] = "running",
+        [MANAGER_STOPPING] = "stopping",
+};
+
+const char *manager_state_to_string(enum manager_state s)
+{
+        return (size_t) s < ELEMENTSOF(state_names) ? state_names[s] : "unknown";
+}
+
+static uint64_t now_usec(clockid_t clock)
+{
+        struct timespec ts;
+
+        if (clock_gettime(clock, &ts) < 0)
+                return 0;
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
+}
 
 int manager_new(const struct options *opts, struct manager **ret)
 {
@@ -28,6 +48,8 @@ int manager_new(const struct options *opts, struct manager **ret)
                 return -ENOMEM;
         m->opts = opts;
         m->root.dirfd = -1;
+        m->state = MANAGER_STARTING;
+        m->interval_usec = (uint64_t) (opts->interval * 1e6);
         m->policy = opts->policy ? policy_find(opts->policy) : policy_default();
         if (!m->policy) {
                 r = log_error_errno(EINVAL, "Unknown policy '%s'; irqbald --list-policies "
@@ -75,6 +97,7 @@ void manager_free(struct manager *m)
 {
         if (!m)
                 return;
+        bus_done(m);
         sd_event_source_unref(m->timer);
         sd_event_unref(m->event);
         if (m->topo)
@@ -86,9 +109,6 @@ void manager_free(struct manager *m)
         plan_done(&m->plan);
         apply_state_free(m->apply);
         free(m->cpu_load);
-        procstat_done(&m->stat[0]);
-        procstat_done(&m->stat[1]);
-        textbuf_done(&m->statbuf);
         topology_free(m->topo);
         if (m->root.dirfd >= 0)
                 root_close(&m->root);
@@ -120,24 +140,6 @@ static int read_uptime(struct manager *m, double *ret)
         return 0;
 }
 
-/* /proc/stat gives the per-CPU IRQ time when the kernel accounts it. Not fatal: the
- * load model works from rates alone. */
-static void read_stat(struct manager *m)
-{
-        unsigned next = m->have_stat ? !m->stat_now : m->stat_now;
-        int r = root_read_buf(&m->root, PROC_STAT, &m->statbuf);
-
-        if (r >= 0)
-                r = procstat_parse(m->statbuf.data, PROC_STAT, &m->stat[next]);
-        if (r < 0) {
-                log_debug_errno(r, "Failed to read %s, loads from rates only: %m", PROC_STAT);
-                m->have_stat = false;
-                return;
-        }
-        m->stat_now = next;
-        m->have_stat = true;
-}
-
 int manager_sample(struct manager *m, double fallback_window)
 {
         double now = 0, window = 0;
@@ -166,7 +168,6 @@ int manager_sample(struct manager *m, double fallback_window)
         r = observer_read(&m->obs, window);
         if (r < 0)
                 return r;
-        read_stat(m);
         m->uptime = now;
         m->window = window;
         return 0;
@@ -175,11 +176,12 @@ int manager_sample(struct manager *m, double fallback_window)
 /* Seconds each CPU spent in IRQ context over the window, when the kernel counts it. */
 static size_t cpu_irq_times(const struct manager *m, struct cpu_irq_time *times, size_t max)
 {
-        const struct procstat *now = &m->stat[m->stat_now], *prev = &m->stat[!m->stat_now];
+        /* The observer reads /proc/stat every cycle anyway, for the IRQ totals. */
+        const struct procstat *now = observer_stat(&m->obs), *prev = observer_prev_stat(&m->obs);
         long hz = sysconf(_SC_CLK_TCK);
         size_t n = 0;
 
-        if (!m->have_stat || m->window <= 0 || !procstat_has_irq_time(now) || hz <= 0)
+        if (!now || !prev || m->window <= 0 || !procstat_has_irq_time(now) || hz <= 0)
                 return 0;
         for (size_t i = 0, j = 0; i < now->ncpus && n < max; i++) {
                 const struct procstat_cpu *c = &now->cpus[i];
@@ -372,16 +374,26 @@ static void notify_status(struct manager *m)
  * asked for it (SIGUSR1, a simulator in lockstep) waits for that. */
 static int run_cycle(struct manager *m)
 {
+        uint64_t start = now_usec(CLOCK_MONOTONIC);
         int r = manager_sample(m, 0);
+        int sampled = r;
 
-        if (r == 0)
+        if (r == 0) {
                 r = manager_plan_and_apply(m);
+                if (r >= 0) {
+                        m->last_cycle_usec = now_usec(CLOCK_MONOTONIC) - start;
+                        m->last_cycle_timestamp = now_usec(CLOCK_REALTIME);
+                }
+        }
         if (r < 0)
                 (void) sd_notifyf(0, "STATUS=Cycle failed: %s\nX_IRQBALD_CYCLE=%" PRIu64,
                                   strerror(-r), m->cycles);
         else
                 notify_status(m);
-        return r < 0 ? r : 0;
+        /* One coalesced PropertiesChanged per cycle that ran. */
+        if (r >= 0 && sampled == 0)
+                bus_emit_properties_changed(m);
+        return r < 0 ? r : sampled;
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
@@ -392,18 +404,47 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
         if (r < 0)
                 log_warning_errno(r, "Cycle %" PRIu64 " failed, trying again next interval: %m",
                                   m->cycles + 1);
-        return sd_event_source_set_time_relative(s, (uint64_t) (m->opts->interval * 1e6));
+        return sd_event_source_set_time_relative(s, m->interval_usec);
+}
+
+int manager_request_cycle(struct manager *m)
+{
+        int r = run_cycle(m);
+
+        /* The next timed cycle counts from this one. */
+        if (m->timer)
+                (void) sd_event_source_set_time_relative(m->timer, m->interval_usec);
+        return r;
 }
 
 static int on_rebalance_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
         struct manager *m = userdata;
-        int r = run_cycle(m);
+        int r = manager_request_cycle(m);
 
         if (r < 0)
                 log_warning_errno(r, "Requested cycle failed: %m");
-        /* The next timed cycle counts from this one. */
-        return sd_event_source_set_time_relative(m->timer, (uint64_t) (m->opts->interval * 1e6));
+        return 0;
+}
+
+/* SIGHUP (systemctl reload): tell systemd, reload, say ready again. A failed reload
+ * keeps what ran before, and balancing goes on either way. */
+static int on_reload_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+        struct manager *m = userdata;
+        struct timespec ts;
+        int r;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        (void) sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64 "\nSTATUS=Reloading",
+                          (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u);
+        r = manager_reload(m);
+        if (r < 0)
+                (void) sd_notifyf(0, "READY=1\nSTATUS=Reload failed (%s), running as before",
+                                  strerror(-r));
+        else
+                (void) sd_notify(0, "READY=1\nSTATUS=Reloaded");
+        return 0;
 }
 
 static int on_stop_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
@@ -412,6 +453,8 @@ static int on_stop_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 
         log_info("Received %s, stopping.", strsignal((int) si->ssi_signo));
         (void) sd_notify(0, "STOPPING=1");
+        m->state = MANAGER_STOPPING;
+        bus_emit_properties_changed(m);
         if (m->opts->restore_on_exit) {
                 int r = apply_restore(m->apply);
 
@@ -444,6 +487,7 @@ int manager_run(struct manager *m)
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGUSR1);
+        sigaddset(&mask, SIGHUP);
         sigprocmask(SIG_BLOCK, &mask, NULL);
 
         r = sd_event_default(&m->event);
@@ -451,16 +495,21 @@ int manager_run(struct manager *m)
                 return log_error_errno(r, "Failed to create the event loop: %m");
         if ((r = add_signal(m, SIGTERM, on_stop_signal, "sigterm")) < 0 ||
             (r = add_signal(m, SIGINT, on_stop_signal, "sigint")) < 0 ||
-            (r = add_signal(m, SIGUSR1, on_rebalance_signal, "sigusr1-rebalance")) < 0)
+            (r = add_signal(m, SIGUSR1, on_rebalance_signal, "sigusr1-rebalance")) < 0 ||
+            (r = add_signal(m, SIGHUP, on_reload_signal, "sighup-reload")) < 0)
                 return r;
         r = sd_event_add_time_relative(m->event, &m->timer, CLOCK_MONOTONIC,
-                                       (uint64_t) (m->opts->interval * 1e6), 0, on_timer, m);
+                                       m->interval_usec, 0, on_timer, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the cycle timer: %m");
         (void) sd_event_source_set_description(m->timer, "cycle-timer");
         (void) sd_event_source_set_enabled(m->timer, SD_EVENT_ON);
         /* Without a watchdog configured this does nothing. */
         (void) sd_event_set_watchdog(m->event, 1);
+
+        /* DESIGN §5: the bus is for status and control, never a precondition; it says
+         * why when there is none. */
+        (void) bus_connect(m);
 
         /* The first cycle places IRQs by what is known without rates (constraints,
          * spreading queues); later cycles refine by load. */
@@ -469,9 +518,226 @@ int manager_run(struct manager *m)
                 (void) sd_notifyf(0, "STATUS=Failed to start: %s\nERRNO=%i", strerror(-r), -r);
                 return r;
         }
+        m->state = MANAGER_RUNNING;
+        bus_emit_properties_changed(m);
         (void) sd_notify(0, "READY=1");
         log_info("irqbald %s started: policy %s, %zu IRQs, %d usable CPUs, every %g s.",
                  PACKAGE_VERSION, m->policy->name, m->obs.inv.n,
-                 hwloc_bitmap_weight(m->topo->usable), m->opts->interval);
+                 hwloc_bitmap_weight(m->topo->usable), (double) m->interval_usec / 1e6);
         return sd_event_loop(m->event);
+}
+
+int manager_set_policy(struct manager *m, const char *name)
+{
+        const struct irqbal_policy *p = policy_find(name);
+
+        if (!p)
+                return -EINVAL;
+        if (p != m->policy)
+                log_info("Policy changed from %s to %s; it plans from the next cycle on.",
+                         m->policy->name, p->name);
+        m->policy = p;
+        bus_emit_properties_changed(m);
+        return 0;
+}
+
+int manager_set_interval(struct manager *m, uint64_t usec)
+{
+        if (usec < MANAGER_INTERVAL_MIN_USEC || usec > MANAGER_INTERVAL_MAX_USEC)
+                return -ERANGE;
+        if (usec != m->interval_usec)
+                log_info("Cycle interval changed from %g s to %g s.",
+                         (double) m->interval_usec / 1e6, (double) usec / 1e6);
+        m->interval_usec = usec;
+        if (m->timer) {
+                int r = sd_event_source_set_time_relative(m->timer, usec);
+
+                if (r < 0)
+                        return log_error_errno(r, "Failed to re-arm the cycle timer: %m");
+        }
+        bus_emit_properties_changed(m);
+        return 0;
+}
+
+/* A new topology means new PCI locality: rebuild the inventory from the last table
+ * read, keeping what was measured and planned, as a rescan does. */
+static int rescan_inventory(struct manager *m)
+{
+        struct irq_inventory inv;
+        int r;
+
+        if (!m->obs.have_prev)
+                return 0;
+        r = inventory_scan(&m->root, &m->obs.prev, m->topo, &inv);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < inv.n; i++) {
+                const struct irq *old = inventory_find(&m->obs.inv, inv.irqs[i].number);
+
+                if (!old)
+                        continue;
+                inv.irqs[i].rate = old->rate;
+                inv.irqs[i].load = old->load;
+                inv.irqs[i].planned_load = old->planned_load;
+                inv.irqs[i].has_planned_load = old->has_planned_load;
+                if (old->balancing_note)
+                        inv.irqs[i].balancing_note = strdup(old->balancing_note);
+        }
+        inventory_done(&m->obs.inv);
+        m->obs.inv = inv;
+        return 0;
+}
+
+int manager_reload(struct manager *m)
+{
+        struct topology_options topts = { .spec = m->opts->topology, .banned = m->opts->banned };
+        struct topology *topo = NULL;
+        size_t len;
+        double *load;
+        int r;
+
+        r = topology_load(&m->root, &topts, &topo);
+        if (r < 0)
+                return log_error_errno(r, "Failed to reload the topology, keeping the old one: %m");
+        len = (size_t) hwloc_bitmap_last(topo->all) + 1;
+        load = calloc(len, sizeof(double));
+        if (!load) {
+                topology_free(topo);
+                return -ENOMEM;
+        }
+        /* The old per-CPU loads stand until the next cycle accounts the plan again. */
+        memcpy(load, m->cpu_load, (len < m->cpu_load_len ? len : m->cpu_load_len) * sizeof(double));
+        free(m->cpu_load);
+        m->cpu_load = load;
+        m->cpu_load_len = len;
+        topology_free(m->topo);
+        m->topo = topo;
+        m->obs.topo = topo;
+        r = rescan_inventory(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to rescan the IRQs after reloading the topology: %m");
+        log_info("Reloaded the topology (%s): %d usable of %d CPUs.", topo->source,
+                 hwloc_bitmap_weight(topo->usable), hwloc_bitmap_weight(topo->all));
+        bus_emit_properties_changed(m);
+        return 0;
+}
+
+void manager_refresh_placement(struct manager *m)
+{
+        inventory_refresh_placement(&m->root, &m->obs.inv);
+}
+
+int manager_preview_plan(struct manager *m, struct plan *ret)
+{
+        struct policy_input in;
+        int r;
+
+        *ret = (struct plan) {};
+        r = build_policy_input(m, &in);
+        if (r < 0)
+                return r;
+        return m->policy->plan(&in, ret);
+}
+
+const char *manager_irq_state(const struct manager *m, const struct irq *irq)
+{
+        const char *why;
+
+        if (!irq->movable)
+                return "unmovable";
+        if (!apply_may_balance(m->apply, irq->number, &why) || irq->balancing_note) {
+                why = irq->balancing_note ? irq->balancing_note : why;
+                if (why && strncmp(why, "pinned", 6) == 0)
+                        return "pinned";
+                if (why && strstr(why, "refused"))
+                        return "refused";
+                return "backing-off";
+        }
+        if (m->have_plan && !plan_find(&m->plan, irq->number))
+                return "no-usable-cpu";
+        return "balanced";
+}
+
+hwloc_const_bitmap_t manager_irq_cpus(const struct manager *m, const struct irq *irq)
+{
+        const struct placement *p = m->have_plan && irq_is_balanced(irq) ?
+                                    plan_find(&m->plan, irq->number) : NULL;
+
+        if (p && !hwloc_bitmap_iszero(p->cpus))
+                return p->cpus;
+        if (irq->has_effective && !hwloc_bitmap_iszero(irq->effective))
+                return irq->effective;
+        return irq->affinity;
+}
+
+void manager_counters(const struct manager *m, struct apply_counters *ret)
+{
+        apply_total_counters(m->apply, ret);
+}
+
+int manager_explain(struct manager *m, unsigned number, GString *out)
+{
+        const struct irq *irq = inventory_find(&m->obs.inv, number);
+        const struct placement *p;
+        struct apply_counters c;
+        hwloc_const_bitmap_t full;
+        _cleanup_free_ char *affinity = NULL, *effective = NULL, *hint = NULL, *target = NULL;
+        const char *why;
+
+        if (!irq)
+                return -ENOENT;
+        why = irq_unbalanced_reason(irq);
+        affinity = cpulist_format(irq->affinity);
+        g_string_append_printf(out, "IRQ %u (%s)\n", irq->number, irq->name[0] ? irq->name : "no name");
+        g_string_append_printf(out, "  Device:    %s", irq->device ? irq->device : irq->chip ? irq->chip : "none");
+        if (irq->driver)
+                g_string_append_printf(out, ", driver %s", irq->driver);
+        if (irq->interface)
+                g_string_append_printf(out, ", interface %s", irq->interface);
+        g_string_append_printf(out, ", class %s\n", irq_class_to_string(irq->class));
+        if (irq->node >= 0)
+                g_string_append_printf(out, "  Node:      %d\n", irq->node);
+        else
+                g_string_append(out, "  Node:      none (no NUMA locality known)\n");
+        g_string_append_printf(out, "  Load:      %.1f interrupts/s, %.4f of a CPU (planned %.4f)\n",
+                               irq->rate, irq->load, irq->planned_load);
+        g_string_append_printf(out, "  Affinity:  %s", affinity ? affinity : "?");
+        if (irq->has_effective) {
+                effective = cpulist_format(irq->effective);
+                g_string_append_printf(out, ", effective %s", effective ? effective : "?");
+        }
+        if (!hwloc_bitmap_iszero(irq->hint)) {
+                hint = cpulist_format(irq->hint);
+                g_string_append_printf(out, ", driver hint %s", hint ? hint : "?");
+        }
+        g_string_append_c(out, '\n');
+        if (!irq->movable)
+                g_string_append_printf(out, "  Balanced:  no, the kernel does not let it move: %s\n",
+                                       why ? why : "unmovable");
+        else if (!apply_may_balance(m->apply, number, &why) || irq->balancing_note)
+                g_string_append_printf(out, "  Balanced:  no, irqbald leaves it alone: %s\n",
+                                       irq->balancing_note ? irq->balancing_note : why ? why : "held back");
+        else
+                g_string_append(out, "  Balanced:  yes\n");
+        g_string_append_printf(out, "  Policy:    %s\n", m->policy->name);
+        p = m->have_plan ? plan_find(&m->plan, number) : NULL;
+        if (p) {
+                target = cpulist_format(p->cpus);
+                g_string_append_printf(out, "  Placement: CPU %s, %s (cycle %" PRIu64 ")\n",
+                                       target ? target : "?", p->reason, m->cycles);
+        } else if (m->have_plan)
+                g_string_append(out, "  Placement: not in the last plan (not balanced then)\n");
+        else
+                g_string_append(out, "  Placement: no plan yet\n");
+        full = apply_full_cpus(m->apply, number);
+        if (full) {
+                _cleanup_free_ char *f = cpulist_format(full);
+
+                g_string_append_printf(out, "  Full CPUs: %s (no free interrupt vectors, avoided)\n",
+                                       f ? f : "?");
+        }
+        apply_irq_counters(m->apply, number, &c);
+        g_string_append_printf(out, "  Moves:     %" PRIu64 " by irqbald, %" PRIu64 " failed\n",
+                               c.moves, c.failed_moves);
+        return 0;
 }

@@ -12,6 +12,12 @@ int log_get_max_level(void);
 int log_level_from_string(const char *s);
 const char *log_level_to_string(int level);
 
+/* Where messages go (LogControl1's LogTarget): "console" (stderr), "journal",
+ * "syslog", "kmsg" or "null". Until set, stderr, with "<N>" prefixes when it is
+ * connected to the journal. */
+int log_set_target_from_string(const char *s);
+const char *log_get_target_string(void);
+
 /* Returns -abs(error) so that callers can write "return log_error_errno(r, …);".
  * "%m" in the format stands for strerror(error). */
 int log_internal(int level, int error, const char *file, int line, const char *format, ...)

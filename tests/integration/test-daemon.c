@@ -142,6 +142,13 @@ START_TEST(ready_after_the_first_cycle_status_per_cycle_and_restore_on_stop)
         kill(pid, SIGUSR1);
         g_free(expect("X_IRQBALD_CYCLE=3"));
 
+        /* systemctl reload: RELOADING=1 with the time, then READY=1 again. */
+        kill(pid, SIGHUP);
+        msg = expect("RELOADING=1");
+        ck_assert_msg(strstr(msg, "MONOTONIC_USEC="), "%s", msg);
+        g_free(msg);
+        g_free(expect("READY=1"));
+
         kill(pid, SIGTERM);
         g_free(expect("STOPPING=1"));
         ck_assert_int_eq(waitpid(pid, &status, 0), pid);
