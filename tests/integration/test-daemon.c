@@ -161,6 +161,28 @@ START_TEST(ready_after_the_first_cycle_status_per_cycle_and_restore_on_stop)
 }
 END_TEST
 
+START_TEST(watchdog_pings_when_systemd_asks_for_them)
+{
+        const char *top = getenv("TOP_BUILDDIR") ? getenv("TOP_BUILDDIR") : TOP_BUILDDIR;
+        char *bin = g_strdup_printf("%s/irqbald", top);
+        char *argv[] = { bin, "--root", root, "--topology=synthetic:pu:4", "--interval=3600", NULL };
+        char **envp = g_environ_setenv(g_get_environ(), "NOTIFY_SOCKET", notify_path, TRUE);
+        int status;
+
+        /* WatchdogSec=0.4s: pings at least every 0.2-0.3 s, between cycles an hour apart. */
+        envp = g_environ_setenv(envp, "WATCHDOG_USEC", "400000", TRUE);
+        ck_assert(g_spawn_async(NULL, argv, envp, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, NULL));
+        g_free(expect("READY=1"));
+        g_free(expect("WATCHDOG=1"));
+        g_free(expect("WATCHDOG=1"));
+        kill(pid, SIGTERM);
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        pid = 0;
+        g_free(bin);
+        g_strfreev(envp);
+}
+END_TEST
+
 START_TEST(no_restore_leaves_the_placement)
 {
         const char *top = getenv("TOP_BUILDDIR") ? getenv("TOP_BUILDDIR") : TOP_BUILDDIR;
@@ -194,6 +216,7 @@ Suite *test_suite(void)
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, ready_after_the_first_cycle_status_per_cycle_and_restore_on_stop);
         tcase_add_test(tc, no_restore_leaves_the_placement);
+        tcase_add_test(tc, watchdog_pings_when_systemd_asks_for_them);
         suite_add_tcase(s, tc);
         return s;
 }
