@@ -107,6 +107,7 @@ void manager_free(struct manager *m)
         free(m->allowed);
         free(m->pirqs);
         plan_done(&m->plan);
+        plan_done(&m->next_plan);
         apply_state_free(m->apply);
         free(m->cpu_load);
         topology_free(m->topo);
@@ -323,8 +324,8 @@ int manager_plan_and_apply(struct manager *m)
 {
         struct cpu_irq_time times[m->cpu_load_len ? m->cpu_load_len : 1];
         struct policy_input in;
-        struct plan next = {};
         struct apply_stats stats = {};
+        struct plan swap;
         size_t n_times;
         int r;
 
@@ -337,20 +338,22 @@ int manager_plan_and_apply(struct manager *m)
         r = build_policy_input(m, &in);
         if (r < 0)
                 return log_error_errno(r, "Failed to prepare the policy input: %m");
-        r = m->policy->plan(&in, &next);
+        r = m->policy->plan(&in, &m->next_plan);
         if (r < 0)
                 return log_error_errno(r, "Policy %s failed: %m", m->policy->name);
 
-        r = apply_plan(m->apply, &m->obs.inv, &next, &stats);
+        r = apply_plan(m->apply, &m->obs.inv, &m->next_plan, &stats);
         if (r < 0) {
-                plan_done(&next);
+                plan_done(&m->next_plan);
                 return log_error_errno(r, "Failed to apply the plan: %m");
         }
         m->last_moves = stats.changed;
         if (m->opts->dry_run && !m->opts->oneshot)
-                log_dry_run(m, &next);
-        plan_done(&m->plan);
-        m->plan = next;
+                log_dry_run(m, &m->next_plan);
+        /* The two plans swap, each keeping its storage for the cycle after next. */
+        swap = m->plan;
+        m->plan = m->next_plan;
+        m->next_plan = swap;
         m->have_plan = true;
         account_plan(m, &in);
         m->cycles++;

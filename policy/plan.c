@@ -20,26 +20,34 @@ void policy_params_default(struct policy_params *p)
 
 int plan_init(struct plan *p, size_t n)
 {
-        *p = (struct plan) {};
-        if (n == 0)
-                return 0;
-        p->items = calloc(n, sizeof(*p->items));
-        if (!p->items)
-                return -ENOMEM;
-        p->n = n;
-        for (size_t i = 0; i < n; i++) {
-                p->items[i].cpus = hwloc_bitmap_alloc();
-                if (!p->items[i].cpus) {
-                        plan_done(p);
+        /* A plan made every cycle keeps its placements' storage: steady-state cycles
+         * must not allocate per IRQ (the CPU sets are what costs). */
+        if (n > p->cap) {
+                struct placement *items = realloc(p->items, n * sizeof(*items));
+
+                if (!items)
                         return -ENOMEM;
+                p->items = items;
+                for (; p->cap < n; p->cap++) {
+                        p->items[p->cap] = (struct placement) { .cpus = hwloc_bitmap_alloc() };
+                        if (!p->items[p->cap].cpus)
+                                return -ENOMEM;
                 }
         }
+        for (size_t i = 0; i < n; i++) {
+                hwloc_bitmap_zero(p->items[i].cpus);
+                p->items[i].irq = 0;
+                p->items[i].reason[0] = 0;
+        }
+        p->n = n;
+        hwloc_bitmap_free(p->default_affinity);
+        p->default_affinity = NULL;
         return 0;
 }
 
 void plan_done(struct plan *p)
 {
-        for (size_t i = 0; i < p->n; i++)
+        for (size_t i = 0; i < p->cap; i++)
                 hwloc_bitmap_free(p->items[i].cpus);
         free(p->items);
         hwloc_bitmap_free(p->default_affinity);

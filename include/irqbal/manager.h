@@ -48,6 +48,7 @@ struct manager {
 
         struct apply_state *apply;
         struct plan plan;          /* the last plan made */
+        struct plan next_plan;     /* the one being made; swaps with plan */
         bool have_plan;
         double *cpu_load;          /* per CPU (by kernel number) under the last plan */
         size_t cpu_load_len;

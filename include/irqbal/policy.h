@@ -64,12 +64,14 @@ struct placement {
 struct plan {
         struct placement *items; /* one per movable IRQ, sorted by IRQ number */
         size_t n;
+        size_t cap;              /* placements allocated, kept from plan to plan */
         /* housekeeping: what /proc/irq/default_smp_affinity should be; NULL if the
          * policy has no opinion. */
         hwloc_bitmap_t default_affinity;
 };
 
-/* Allocates N placements with empty CPU sets (or -ENOMEM). */
+/* Makes P hold N placements with empty CPU sets, reusing the storage of the plan P held
+ * before (P must be zero-initialised or a plan). -ENOMEM leaves P a valid plan. */
 int plan_init(struct plan *p, size_t n);
 void plan_done(struct plan *p);
 const struct placement *plan_find(const struct plan *p, unsigned irq);

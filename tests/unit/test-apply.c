@@ -169,7 +169,7 @@ static void fx_scan(struct fixture *fx)
 static struct apply_stats fx_cycle_default(struct fixture *fx, const char *default_affinity, ...)
 {
         struct apply_stats stats = {};
-        struct plan plan;
+        struct plan plan = {};
         const char *item;
         size_t n = 0;
         va_list ap;

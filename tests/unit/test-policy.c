@@ -284,10 +284,32 @@ START_TEST(registry_lists_five_policies_balanced_first)
 }
 END_TEST
 
+START_TEST(a_plan_made_again_keeps_its_storage)
+{
+        struct plan p = {};
+        hwloc_bitmap_t first;
+
+        ck_assert_int_eq(plan_init(&p, 8), 0);
+        first = p.items[0].cpus;
+        hwloc_bitmap_set(first, 3);
+        snprintf(p.items[0].reason, sizeof(p.items[0].reason), "old");
+        /* Same size or smaller next cycle: no allocation, everything empty again. */
+        ck_assert_int_eq(plan_init(&p, 5), 0);
+        ck_assert_ptr_eq(p.items[0].cpus, first);
+        ck_assert(hwloc_bitmap_iszero(p.items[0].cpus));
+        ck_assert_str_eq(p.items[0].reason, "");
+        ck_assert_uint_eq(p.n, 5);
+        ck_assert_int_eq(plan_init(&p, 12), 0);
+        ck_assert_uint_eq(p.n, 12);
+        ck_assert_uint_ge(p.cap, 12);
+        plan_done(&p);
+}
+END_TEST
+
 START_TEST(params_defaults_and_plan_lookup)
 {
         struct policy_params p;
-        struct plan plan;
+        struct plan plan = {};
 
         policy_params_default(&p);
         ck_assert_double_eq(p.hysteresis, 0.10);
@@ -320,7 +342,7 @@ START_TEST(no_irqs_no_placements)
         struct irqs *s = irqs_new(t);
 
         for (size_t k = 0; irqbal_policies[k]; k++) {
-                struct plan p;
+                struct plan p = {};
 
                 run(irqbal_policies[k]->name, s, &p);
                 ck_assert_uint_eq(p.n, 0);
@@ -337,7 +359,7 @@ START_TEST(balanced_nic_on_node_1_lands_on_node_1)
 {
         struct topology *t = synthetic(TWO_BY_TWO, NULL);
         struct irqs *s = irqs_new(t);
-        struct plan p;
+        struct plan p = {};
         char name[32];
 
         /* Heavy enough that node 0 would be tempting if the node did not matter. */
@@ -361,7 +383,7 @@ START_TEST(balanced_idle_physical_cores_before_smt_siblings)
 {
         struct topology *t = synthetic("synthetic:pack:1 core:4 pu:2", NULL);
         struct irqs *s = irqs_new(t);
-        struct plan p;
+        struct plan p = {};
 
         for (unsigned i = 0; i < 4; i++)
                 add(s, 30 + i, NULL, NULL, -1, 0.1 + 0.01 * i);
@@ -383,7 +405,7 @@ START_TEST(balanced_zero_load_queues_spread_one_per_core)
 {
         struct topology *t = synthetic(TWO_BY_TWO, NULL);
         struct irqs *s = irqs_new(t);
-        struct plan p;
+        struct plan p = {};
         char name[32];
 
         for (unsigned q = 0; q < 8; q++) {
@@ -433,7 +455,7 @@ START_TEST(balanced_peak_within_ten_percent_of_lower_bound)
                 for (unsigned long long seed = 1; seed <= 5; seed++) {
                         struct topology *t = synthetic(cases[c].spec, NULL);
                         struct irqs *s = irqs_new(t);
-                        struct plan p;
+                        struct plan p = {};
                         double peak, lb;
 
                         random_loads(s, cases[c].n, seed * 0x9e3779b97f4a7c15ull, 0.001, 0.2);
@@ -474,7 +496,7 @@ static size_t noisy_moves(size_t n_dev, double noise)
         struct irqs *s = irqs_new(t);
         unsigned long long seed = 42;
         double base[MAX_IRQS];
-        struct plan first, p;
+        struct plan first = {}, p = {};
         size_t total_moves = 0;
 
         nic_fleet(s, n_dev, 7);
@@ -514,7 +536,7 @@ START_TEST(balanced_load_shift_moves_then_is_stable)
 {
         struct topology *t = synthetic(TWO_BY_TWO, NULL);
         struct irqs *s = irqs_new(t);
-        struct plan first, shifted, again;
+        struct plan first = {}, shifted = {}, again = {};
         unsigned hot;
 
         nic_fleet(s, 32, 3);
@@ -544,7 +566,7 @@ START_TEST(balanced_banned_previous_cpu_moves_under_hysteresis)
 {
         struct topology *t = synthetic(TWO_BY_TWO, NULL);
         struct irqs *s = irqs_new(t);
-        struct plan first, p;
+        struct plan first = {}, p = {};
         unsigned banned;
         size_t i;
 
@@ -572,7 +594,7 @@ START_TEST(balanced_off_node_irq_moves_home)
         struct topology *t = synthetic(TWO_BY_TWO, NULL);
         struct irqs *s = irqs_new(t);
         struct policy_irq *q;
-        struct plan p;
+        struct plan p = {};
 
         q = add(s, 50, "0000:81:00.0", "eth1-TxRx-0", 3, 0.2);
         /* Left on CPU 0 by an earlier run: node 3 is CPUs 48-63. */
@@ -596,7 +618,7 @@ START_TEST(balanced_isolated_cpus_get_nothing)
         struct topology *t = synthetic(TWO_BY_TWO, "0-3,40-47");
         struct irqs *s = irqs_new(t);
         hwloc_bitmap_t used = hwloc_bitmap_alloc(), isolated = hwloc_bitmap_alloc();
-        struct plan p;
+        struct plan p = {};
 
         set_list(isolated, "0-3,40-47");
         nic_fleet(s, 16, 5);
@@ -621,7 +643,7 @@ START_TEST(balanced_unmovable_load_is_background)
         struct topology *t = synthetic("synthetic:pack:1 core:4 pu:1", NULL);
         struct irqs *s = irqs_new(t);
         struct policy_irq *managed;
-        struct plan p;
+        struct plan p = {};
 
         add(s, 20, NULL, NULL, -1, 0.1);
         managed = add(s, 21, "0000:02:00.0", "nvme0q1", 0, 0.9);
@@ -655,7 +677,7 @@ START_TEST(numa_local_queues_one_per_core_in_queue_order)
         struct irqs *s = irqs_new(t);
         /* IRQ numbers do not follow queue numbers: the name decides. */
         static const unsigned queue_of_irq[10] = { 3, 0, 9, 1, 2, 8, 4, 5, 7, 6 };
-        struct plan p;
+        struct plan p = {};
         char name[32];
 
         for (unsigned i = 0; i < 10; i++) {
@@ -687,7 +709,7 @@ START_TEST(numa_local_ignores_load_and_previous)
 {
         struct topology *t = synthetic(TWO_BY_TWO, NULL);
         struct irqs *s = irqs_new(t);
-        struct plan a, b;
+        struct plan a = {}, b = {};
 
         nic_fleet(s, 6, 9);
         run("numa-local", s, &a);
@@ -723,7 +745,7 @@ START_TEST(pack_gathers_at_low_load_and_spreads_at_high_load)
 {
         struct topology *t = synthetic(TWO_BY_TWO, NULL);
         struct irqs *s = irqs_new(t);
-        struct plan p;
+        struct plan p = {};
 
         /* 16 IRQs worth 0.32 CPU in all, on devices of both packages. */
         for (unsigned i = 0; i < 16; i++)
@@ -750,7 +772,7 @@ START_TEST(pack_keeps_its_mode_between_the_thresholds)
 {
         struct topology *t = synthetic(TWO_BY_TWO, NULL);
         struct irqs *s = irqs_new(t);
-        struct plan packed, spread, p;
+        struct plan packed = {}, spread = {}, p = {};
 
         for (unsigned i = 0; i < 8; i++)
                 add(s, 40 + i, NULL, NULL, -1, 0.03);   /* 0.24 CPU: pack */
@@ -786,7 +808,7 @@ START_TEST(pack_counts_background_load)
         struct topology *t = synthetic(TWO_BY_TWO, NULL);
         struct irqs *s = irqs_new(t);
         struct policy_irq *timer;
-        struct plan p;
+        struct plan p = {};
 
         timer = add(s, 0, NULL, "timer", -1, 1.5);
         timer->movable = false;
@@ -809,7 +831,7 @@ START_TEST(housekeeping_sets_the_set_and_default_affinity)
         struct topology *t = synthetic(TWO_BY_TWO, "8-63");
         struct irqs *s = irqs_new(t);
         hwloc_bitmap_t hk = hwloc_bitmap_alloc();
-        struct plan p;
+        struct plan p = {};
         char *list;
 
         nic_fleet(s, 2, 1);
@@ -845,7 +867,7 @@ START_TEST(hint_follows_hints_and_balances_the_rest)
 {
         struct topology *t = synthetic("synthetic:pack:1 core:8 pu:1", NULL);
         struct irqs *s = irqs_new(t);
-        struct plan p;
+        struct plan p = {};
         char *list;
 
         add(s, 30, "0000:03:00.0", "mlx5_comp0", 0, 0.8);
@@ -884,7 +906,7 @@ START_TEST(every_policy_is_deterministic)
         s->v[7].movable = false;
         hwloc_bitmap_only(s->current[7], 5);
         for (size_t k = 0; irqbal_policies[k]; k++) {
-                struct plan a, b;
+                struct plan a = {}, b = {};
 
                 run(irqbal_policies[k]->name, s, &a);
                 run(irqbal_policies[k]->name, s, &b);
@@ -906,7 +928,7 @@ START_TEST(real_machine_four_packages_two_nodes_each)
         char *tmp, *dir = tl_unpack_capture(FOUR_BY_TWO, &tmp);
         struct topology *t = load_topology(dir, NULL);
         struct irqs *s = irqs_new(t);
-        struct plan p;
+        struct plan p = {};
 
         ck_assert_uint_eq(t->n_packages, 4);
         ck_assert_uint_eq(t->n_nodes, 8);
@@ -963,6 +985,7 @@ Suite *test_suite(void)
 
         tcase_add_test(core, registry_lists_five_policies_balanced_first);
         tcase_add_test(core, params_defaults_and_plan_lookup);
+        tcase_add_test(core, a_plan_made_again_keeps_its_storage);
         tcase_add_test(core, no_irqs_no_placements);
         tcase_add_test(core, every_policy_is_deterministic);
         suite_add_tcase(s, core);
