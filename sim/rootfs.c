@@ -160,7 +160,7 @@ static int prepare_dir(const char *dir)
         return 0;
 }
 
-static int layout_device(struct rootfs *rf, const struct sim_device *d)
+static int layout_device(struct rootfs *rf, const struct machine *m, const struct sim_device *d)
 {
         const struct sc_device *sc = d->sc;
         static const unsigned class_codes[] = {
@@ -170,7 +170,7 @@ static int layout_device(struct rootfs *rf, const struct sim_device *d)
                 [SIM_DEV_OTHER] = 0x088000,     /* other system peripheral */
         };
         g_autofree char *dev = g_strdup_printf("sys/devices/" PCI_HOST "/%s", sc->address);
-        g_autofree char *rel = NULL, *target = NULL;
+        g_autofree char *rel = NULL, *target = NULL, *hex = NULL;
         int r;
 
         /* Laid out as on a real machine: the device under its host bridge, the bus
@@ -185,6 +185,27 @@ static int layout_device(struct rootfs *rf, const struct sim_device *d)
         g_free(rel);
         rel = g_strdup_printf("%s/local_cpulist", dev);
         if ((r = write_cpulist(rf, rel, d->local)) < 0)
+                return r;
+        g_free(rel);
+        /* irqbalance skips a device without these (it matches its policies on them). */
+        static const unsigned device_ids[] = {
+                [SIM_DEV_NET] = 0x1592,         /* Intel E810 (ice) */
+                [SIM_DEV_STORAGE] = 0x0a54,     /* Intel NVMe */
+                [SIM_DEV_GPU] = 0x56a0,
+                [SIM_DEV_OTHER] = 0x09c4,
+        };
+        static const char *const id_files[] = { "vendor", "device", "subsystem_vendor", "subsystem_device" };
+        for (size_t k = 0; k < G_N_ELEMENTS(id_files); k++) {
+                rel = g_strdup_printf("%s/%s", dev, id_files[k]);
+                r = write_fmt(rf, rel, "0x%04x\n", k % 2 ? device_ids[sc->class] : 0x8086);
+                g_free(rel);
+                rel = NULL;
+                if (r < 0)
+                        return r;
+        }
+        rel = g_strdup_printf("%s/local_cpus", dev);
+        hex = cpumask_format_hex(d->local, m->ncpus);
+        if ((r = write_fmt(rf, rel, "%s\n", hex)) < 0)
                 return r;
         g_free(rel);
         rel = g_strdup_printf("%s/msi_irqs", dev);
@@ -216,6 +237,128 @@ static int layout_device(struct rootfs *rf, const struct sim_device *d)
         return 0;
 }
 
+/* Writes REL_map (hex, as the kernel's cpumap) and REL_list (cpulist) for SET. */
+static int write_mask_files(struct rootfs *rf, const struct machine *m, const char *dir,
+                            const char *map, const char *list, hwloc_const_bitmap_t set)
+{
+        g_autofree char *hex = cpumask_format_hex(set, m->ncpus);
+        g_autofree char *rel = g_strdup_printf("%s/%s", dir, map);
+        int r = write_fmt(rf, rel, "%s\n", hex);
+
+        if (r < 0)
+                return r;
+        g_free(rel);
+        rel = g_strdup_printf("%s/%s", dir, list);
+        return write_cpulist(rf, rel, set);
+}
+
+static int write_cache(struct rootfs *rf, const struct machine *m, const char *cpudir, unsigned index,
+                       unsigned level, const char *type, hwloc_const_bitmap_t set)
+{
+        g_autofree char *dir = g_strdup_printf("%s/cache/index%u", cpudir, index);
+        g_autofree char *rel = g_strdup_printf("%s/level", dir);
+        int r = write_fmt(rf, rel, "%u\n", level);
+
+        if (r < 0)
+                return r;
+        g_free(rel);
+        rel = g_strdup_printf("%s/type", dir);
+        if ((r = write_fmt(rf, rel, "%s\n", type)) < 0)
+                return r;
+        return write_mask_files(rf, m, dir, "shared_cpu_map", "shared_cpu_list", set);
+}
+
+/* The CPU and node trees of sysfs, as peers without hwloc (irqbalance) read them:
+ * cpuN/online, cpuN/topology/, cpuN/cache/indexK/, cpuN/nodeM and node/nodeM/{cpumap,cpulist}. L1d and
+ * L1i are per core; L2 and L3 are hwloc's when the topology has them, else the core's
+ * threads and the node's (or package's) CPUs. */
+static int layout_cpus(struct rootfs *rf, const struct machine *m)
+{
+        const struct topology *t = m->topo;
+        hwloc_bitmap_t nodes = hwloc_bitmap_alloc();
+        int r = 0;
+
+        for (size_t i = 0; i < t->n_cpus && r >= 0; i++) {
+                const struct topo_cpu *cpu = &t->cpus[i];
+                const struct topo_core *core = cpu->core >= 0 ? &t->cores[cpu->core] : NULL;
+                hwloc_bitmap_t self = hwloc_bitmap_alloc();
+                hwloc_const_bitmap_t threads = core ? core->pus : self;
+                hwloc_const_bitmap_t pkg = cpu->package >= 0 ? t->packages[cpu->package].cpus : self;
+                hwloc_const_bitmap_t node = cpu->node >= 0 ? t->nodes[cpu->node].cpus : pkg;
+                hwloc_const_bitmap_t l2 = core && core->l2 >= 0 ? t->caches[core->l2].cpus : threads;
+                hwloc_const_bitmap_t l3 = core && core->l3 >= 0 ? t->caches[core->l3].cpus : node;
+                g_autofree char *dir = g_strdup_printf("sys/devices/system/cpu/cpu%u", cpu->os_index);
+                g_autofree char *topo = g_strdup_printf("%s/topology", dir);
+                g_autofree char *rel = g_strdup_printf("%s/online", dir);
+
+                hwloc_bitmap_only(self, cpu->os_index);
+                if ((r = write_fmt(rf, rel, "%d\n", hwloc_bitmap_isset(m->online, cpu->os_index))) < 0)
+                        goto next;
+                g_free(rel);
+                rel = g_strdup_printf("%s/physical_package_id", topo);
+                if ((r = write_fmt(rf, rel, "%d\n", cpu->package >= 0 ? t->packages[cpu->package].os_index : 0)) < 0)
+                        goto next;
+                g_free(rel);
+                rel = g_strdup_printf("%s/die_id", topo);
+                if ((r = write_fmt(rf, rel, "0\n")) < 0)
+                        goto next;
+                g_free(rel);
+                rel = g_strdup_printf("%s/core_id", topo);
+                if ((r = write_fmt(rf, rel, "%d\n", core ? core->os_index : (int) cpu->os_index)) < 0 ||
+                    (r = write_mask_files(rf, m, topo, "thread_siblings", "thread_siblings_list", threads)) < 0 ||
+                    (r = write_mask_files(rf, m, topo, "core_cpus", "core_cpus_list", threads)) < 0 ||
+                    (r = write_mask_files(rf, m, topo, "core_siblings", "core_siblings_list", pkg)) < 0 ||
+                    (r = write_mask_files(rf, m, topo, "package_cpus", "package_cpus_list", pkg)) < 0 ||
+                    (r = write_mask_files(rf, m, topo, "die_cpus", "die_cpus_list", pkg)) < 0 ||
+                    (r = write_cache(rf, m, dir, 0, 1, "Data", threads)) < 0 ||
+                    (r = write_cache(rf, m, dir, 1, 1, "Instruction", threads)) < 0 ||
+                    (r = write_cache(rf, m, dir, 2, 2, "Unified", l2)) < 0 ||
+                    (r = write_cache(rf, m, dir, 3, 3, "Unified", l3)) < 0)
+                        goto next;
+                if (cpu->node >= 0) {
+                        int id = t->nodes[cpu->node].os_index;
+
+                        g_free(rel);
+                        rel = g_strdup_printf("%s/node%d", dir, id);
+                        g_autofree char *target = g_strdup_printf("../../node/node%d", id);
+                        r = symlink_at(rf, rel, target);
+                }
+next:
+                hwloc_bitmap_free(self);
+        }
+        for (size_t n = 0; n < t->n_nodes && r >= 0; n++) {
+                g_autofree char *dir = g_strdup_printf("sys/devices/system/node/node%d", t->nodes[n].os_index);
+
+                hwloc_bitmap_set(nodes, t->nodes[n].os_index);
+                r = write_mask_files(rf, m, dir, "cpumap", "cpulist", t->nodes[n].cpus);
+        }
+        if (r >= 0 && t->n_nodes > 0 &&
+            ((r = write_cpulist(rf, "sys/devices/system/node/online", nodes)) >= 0))
+                r = write_cpulist(rf, "sys/devices/system/node/possible", nodes);
+        hwloc_bitmap_free(nodes);
+        return r;
+}
+
+/* cpuN/online of the CPUs whose state changed since the last call. */
+static int write_cpu_online(struct rootfs *rf, const struct machine *m)
+{
+        int cpu, r;
+
+        if (!rf->online_shown)
+                return 0;
+        hwloc_bitmap_foreach_begin(cpu, m->possible) {
+                bool on = hwloc_bitmap_isset(m->online, cpu);
+
+                if (on == (bool) hwloc_bitmap_isset(rf->online_shown, cpu))
+                        continue;
+                g_autofree char *rel = g_strdup_printf("sys/devices/system/cpu/cpu%d/online", cpu);
+                if ((r = write_fmt(rf, rel, "%d\n", on)) < 0)
+                        return r;
+        } hwloc_bitmap_foreach_end();
+        hwloc_bitmap_copy(rf->online_shown, m->online);
+        return 0;
+}
+
 int rootfs_create(const char *dir, const struct machine *m, struct rootfs **ret)
 {
         struct rootfs *rf;
@@ -238,8 +381,11 @@ int rootfs_create(const char *dir, const struct machine *m, struct rootfs **ret)
             (r = write_fmt(rf, "proc/irq/default_smp_affinity", "%s\n", hex)) < 0)
                 goto fail;
         for (size_t i = 0; i < m->n_devices; i++)
-                if ((r = layout_device(rf, &m->devices[i])) < 0)
+                if ((r = layout_device(rf, m, &m->devices[i])) < 0)
                         goto fail;
+        if ((r = layout_cpus(rf, m)) < 0)
+                goto fail;
+        rf->online_shown = hwloc_bitmap_dup(m->online);
         r = rootfs_write_state(rf, m);
         if (r < 0)
                 goto fail;
@@ -260,6 +406,8 @@ void rootfs_free(struct rootfs *rf)
                 g_free(rf->irqs[i].effective);
         }
         g_free(rf->irqs);
+        if (rf->online_shown)
+                hwloc_bitmap_free(rf->online_shown);
         g_free(rf->tmp);
         g_free(rf->dir);
         g_free(rf);
@@ -528,6 +676,7 @@ int rootfs_write_state(struct rootfs *rf, const struct machine *m)
                 if ((r = write_irq(rf, m, i)) < 0)
                         return r;
         if ((r = write_cpulist(rf, "sys/devices/system/cpu/online", m->online)) < 0 ||
+            (r = write_cpu_online(rf, m)) < 0 ||
             (r = write_cpulist(rf, ".sim/vectors_full", m->vectors_full)) < 0 ||
             (r = write_interrupts(rf, m)) < 0 ||
             (r = write_stat(rf, m)) < 0 ||

@@ -21,6 +21,7 @@ struct rootfs {
         off_t log_offset;               /* how much of .sim/writes.log was read */
         off_t refused_offset;           /* … and of .sim/refused.log */
         bool log_seen;                  /* the shim has logged at least once */
+        hwloc_bitmap_t online_shown;    /* online CPUs as cpuN/online shows them */
 };
 
 /* Writes done by the daemon, from .sim/writes.log (the shim's) or, without it, from
