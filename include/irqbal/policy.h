@@ -30,6 +30,10 @@ struct policy_irq {
         hwloc_const_bitmap_t current;
         hwloc_const_bitmap_t hint;  /* driver's affinity_hint, empty when none */
         int previous;            /* the CPU the last plan gave it, -1 if none */
+        /* From policy files (Policy=, Exclusive=): only policy_plan_composed() reads
+         * them; a policy's own plan() ignores both. */
+        const struct irqbal_policy *policy;  /* NULL = the policy of the whole plan */
+        bool exclusive;          /* no other movable IRQ may share its CPUs */
 };
 
 struct policy_params {
@@ -86,3 +90,11 @@ struct irqbal_policy {
 extern const struct irqbal_policy *const irqbal_policies[];
 const struct irqbal_policy *policy_find(const char *name);
 const struct irqbal_policy *policy_default(void);
+
+/* policy/compose.c: plans IN with DEFAULT_POLICY, honouring each IRQ's own policy and
+ * Exclusive=: exclusive IRQs are placed first, one at a time, each on CPUs no other
+ * movable IRQ gets; then each policy plans its IRQs with everything placed so far as
+ * background load. Without per-IRQ policies or exclusive IRQs it is exactly
+ * DEFAULT_POLICY->plan(). A movable IRQ left with no CPU has no placement in RET. */
+int policy_plan_composed(const struct irqbal_policy *default_policy,
+                         const struct policy_input *in, struct plan *ret);

@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "irqbal/config.h"
+#include "irqbal/cpuset.h"
+#include "irqbal/rules.h"
+#include "testlib.h"
+
+/* Rules and IRQs are built by hand: these tests are about matching and resolving, not
+ * about reading files (config_load has its own tests). */
+
+#define FILE_10 "/etc/irqbald/policy.d/10-nic.conf"
+#define FILE_50 "/run/irqbald/policy.d/50-override.conf"
+
+/* An IRQ of a NIC queue on node 1. The strings are arrays: struct irq's are not const. */
+struct fake_irq {
+        struct irq irq;
+        char name[32], device[32], driver[32], interface[16];
+};
+
+static void fake_nic(struct fake_irq *f)
+{
+        snprintf(f->name, sizeof(f->name), "eth0-TxRx-3");
+        snprintf(f->device, sizeof(f->device), "0000:81:00.0");
+        snprintf(f->driver, sizeof(f->driver), "ixgbe");
+        snprintf(f->interface, sizeof(f->interface), "eth0");
+        f->irq = (struct irq) {
+                .number = 57, .name = f->name, .device = f->device, .driver = f->driver,
+                .interface = f->interface, .class = IRQ_CLASS_NET, .node = 1, .movable = true,
+        };
+}
+
+/* An IRQ with nothing known but its number and name: a legacy line. */
+static void fake_legacy(struct fake_irq *f)
+{
+        snprintf(f->name, sizeof(f->name), "i8042");
+        f->irq = (struct irq) {
+                .number = 1, .name = f->name, .class = IRQ_CLASS_LEGACY, .node = -1,
+        };
+}
+
+/* Rules own their bitmaps; string lists point at static storage in these tests. */
+static void rule_done(struct config_rule *r)
+{
+        hwloc_bitmap_free(r->irqs);
+        hwloc_bitmap_free(r->nodes);
+        hwloc_bitmap_free(r->cpus);
+        *r = (struct config_rule) {};
+}
+
+static hwloc_bitmap_t list(const char *s)
+{
+        hwloc_bitmap_t set = hwloc_bitmap_alloc();
+
+        ck_assert_int_eq(cpulist_parse(s, set), 0);
+        return set;
+}
+
+static struct config_rule rule_in(const char *file)
+{
+        return (struct config_rule) { .file = file, .match_line = 1, .node = -1, .weight = 1 };
+}
+
+/* ---- Matching, key by key --------------------------------------------------------- */
+
+START_TEST(irq_numbers_match_by_list)
+{
+        struct config_rule r = rule_in(FILE_10);
+        struct fake_irq f;
+
+        fake_nic(&f);
+        r.match_lines[MATCH_IRQ] = 2;
+        r.irqs = list("24-31,57");
+        ck_assert(rule_matches(&r, &f.irq));
+        f.irq.number = 58;
+        ck_assert(!rule_matches(&r, &f.irq));
+        f.irq.number = 24;
+        ck_assert(rule_matches(&r, &f.irq));
+        rule_done(&r);
+}
+END_TEST
+
+START_TEST(names_match_by_glob)
+{
+        char *globs[] = { "nvme*", "eth?-TxRx-*", NULL };
+        char *other[] = { "eth0", NULL };
+        struct config_rule r = rule_in(FILE_10);
+        struct fake_irq f;
+
+        fake_nic(&f);
+        r.match_lines[MATCH_NAME] = 2;
+        r.names = globs;
+        ck_assert(rule_matches(&r, &f.irq));
+        /* A glob matches the whole name, not a prefix of it. */
+        r.names = other;
+        ck_assert(!rule_matches(&r, &f.irq));
+        snprintf(f.name, sizeof(f.name), "eth10-TxRx-0");
+        r.names = globs;
+        ck_assert(!rule_matches(&r, &f.irq));
+        rule_done(&r);
+}
+END_TEST
+
+START_TEST(an_irq_without_a_name_matches_no_name_glob)
+{
+        char *all[] = { "*", NULL };
+        struct config_rule r = rule_in(FILE_10);
+        struct fake_irq f;
+
+        fake_nic(&f);
+        r.match_lines[MATCH_NAME] = 2;
+        r.names = all;
+        ck_assert(rule_matches(&r, &f.irq));
+        f.name[0] = 0;          /* the inventory's "no action name" */
+        ck_assert(!rule_matches(&r, &f.irq));
+        f.irq.name = NULL;
+        ck_assert(!rule_matches(&r, &f.irq));
+        rule_done(&r);
+}
+END_TEST
+
+START_TEST(drivers_match_by_glob_and_no_driver_matches_nothing)
+{
+        char *globs[] = { "mlx5*", "ixgb?", NULL };
+        char *all[] = { "*", NULL };
+        struct config_rule r = rule_in(FILE_10);
+        struct fake_irq f, legacy;
+
+        fake_nic(&f);
+        fake_legacy(&legacy);
+        r.match_lines[MATCH_DRIVER] = 3;
+        r.drivers = globs;
+        ck_assert(rule_matches(&r, &f.irq));
+        snprintf(f.driver, sizeof(f.driver), "ixgbevf");
+        ck_assert(!rule_matches(&r, &f.irq));
+        r.drivers = all;
+        ck_assert(rule_matches(&r, &f.irq));
+        ck_assert(!rule_matches(&r, &legacy.irq));
+        rule_done(&r);
+}
+END_TEST
+
+START_TEST(devices_match_by_glob_and_no_device_matches_nothing)
+{
+        char *globs[] = { "0000:81:*", NULL };
+        char *all[] = { "*", NULL };
+        struct config_rule r = rule_in(FILE_10);
+        struct fake_irq f, legacy;
+
+        fake_nic(&f);
+        fake_legacy(&legacy);
+        r.match_lines[MATCH_DEVICE] = 3;
+        r.devices = globs;
+        ck_assert(rule_matches(&r, &f.irq));
+        snprintf(f.device, sizeof(f.device), "0000:01:00.0");
+        ck_assert(!rule_matches(&r, &f.irq));
+        r.devices = all;
+        ck_assert(rule_matches(&r, &f.irq));
+        ck_assert(!rule_matches(&r, &legacy.irq));
+        rule_done(&r);
+}
+END_TEST
+
+START_TEST(classes_match_by_bit)
+{
+        struct config_rule r = rule_in(FILE_10);
+        struct fake_irq f, legacy;
+
+        fake_nic(&f);
+        fake_legacy(&legacy);
+        r.match_lines[MATCH_CLASS] = 2;
+        r.classes = 1u << IRQ_CLASS_NET | 1u << IRQ_CLASS_STORAGE;
+        ck_assert(rule_matches(&r, &f.irq));
+        ck_assert(!rule_matches(&r, &legacy.irq));
+        f.irq.class = IRQ_CLASS_STORAGE;
+        ck_assert(rule_matches(&r, &f.irq));
+        /* Class=other is a class like any other, not "anything". */
+        r.classes = 1u << IRQ_CLASS_OTHER;
+        ck_assert(!rule_matches(&r, &f.irq));
+        f.irq.class = IRQ_CLASS_OTHER;
+        ck_assert(rule_matches(&r, &f.irq));
+        rule_done(&r);
+}
+END_TEST
+
+START_TEST(interfaces_match_by_glob_and_no_interface_matches_nothing)
+{
+        char *globs[] = { "eth*", "ens1f0", NULL };
+        struct config_rule r = rule_in(FILE_10);
+        struct fake_irq f, legacy;
+
+        fake_nic(&f);
+        fake_legacy(&legacy);
+        r.match_lines[MATCH_INTERFACE] = 4;
+        r.interfaces = globs;
+        ck_assert(rule_matches(&r, &f.irq));
+        snprintf(f.interface, sizeof(f.interface), "ens1f1");
+        ck_assert(!rule_matches(&r, &f.irq));
+        snprintf(f.interface, sizeof(f.interface), "ens1f0");
+        ck_assert(rule_matches(&r, &f.irq));
+        ck_assert(!rule_matches(&r, &legacy.irq));
+        rule_done(&r);
+}
+END_TEST
+
+START_TEST(nodes_match_by_list_and_node_minus_one_matches_nothing)
+{
+        struct config_rule r = rule_in(FILE_10);
+        struct fake_irq f, legacy;
+
+        fake_nic(&f);
+        fake_legacy(&legacy);
+        r.match_lines[MATCH_NODE] = 2;
+        r.nodes = list("0-1,33");
+        ck_assert(rule_matches(&r, &f.irq));
+        f.irq.node = 33;
+        ck_assert(rule_matches(&r, &f.irq));
+        f.irq.node = 2;
+        ck_assert(!rule_matches(&r, &f.irq));
+        ck_assert_int_eq(legacy.irq.node, -1);
+        ck_assert(!rule_matches(&r, &legacy.irq));
+        /* Not even a set holding every number: -1 is no node, not node 2^32-1. */
+        hwloc_bitmap_fill(r.nodes);
+        ck_assert(rule_matches(&r, &f.irq));
+        ck_assert(!rule_matches(&r, &legacy.irq));
+        rule_done(&r);
+}
+END_TEST
+
+START_TEST(every_key_given_must_match)
+{
+        char *names[] = { "eth0-*", NULL };
+        char *drivers[] = { "ixgbe", NULL };
+        struct config_rule r = rule_in(FILE_10);
+        struct fake_irq f;
+
+        fake_nic(&f);
+        r.match_lines[MATCH_NAME] = 2;
+        r.names = names;
+        r.match_lines[MATCH_DRIVER] = 3;
+        r.drivers = drivers;
+        r.match_lines[MATCH_NODE] = 4;
+        r.nodes = list("1");
+        ck_assert(rule_matches(&r, &f.irq));
+        f.irq.node = 0;
+        ck_assert(!rule_matches(&r, &f.irq));
+        f.irq.node = 1;
+        snprintf(f.driver, sizeof(f.driver), "e1000e");
+        ck_assert(!rule_matches(&r, &f.irq));
+        /* A key not given (line 0) is not looked at, whatever its field holds. */
+        r.match_lines[MATCH_DRIVER] = 0;
+        ck_assert(rule_matches(&r, &f.irq));
+        rule_done(&r);
+}
+END_TEST
+
+START_TEST(a_rule_without_match_keys_matches_nothing)
+{
+        struct config_rule r = rule_in(FILE_10);
+        struct fake_irq f, legacy;
+
+        fake_nic(&f);
+        fake_legacy(&legacy);
+        /* The fields are set, but no key is given. */
+        r.irqs = list("0-1023");
+        r.classes = ~0u;
+        ck_assert(!rule_matches(&r, &f.irq));
+        ck_assert(!rule_matches(&r, &legacy.irq));
+        rule_done(&r);
+}
+END_TEST
+
+/* ---- Resolving ------------------------------------------------------------------- */
+
+START_TEST(no_config_and_no_match_give_the_defaults)
+{
+        char *names[] = { "nvme*", NULL };
+        struct config_rule r = rule_in(FILE_10);
+        struct config conf = { .rules = &r, .n_rules = 1 };
+        struct rule_effect e;
+        struct fake_irq f;
+
+        fake_nic(&f);
+        memset(&e, 0xaa, sizeof(e));
+        rules_resolve(NULL, &f.irq, &e);
+        ck_assert(!e.ban);
+        ck_assert_ptr_null(e.cpus);
+        ck_assert_int_eq(e.node, -1);
+        ck_assert_ptr_null(e.policy);
+        ck_assert_double_eq(e.weight, 1);
+        ck_assert(!e.exclusive);
+        ck_assert_uint_eq(e.n_matched, 0);
+        ck_assert_ptr_null(e.ban_origin.file);
+        ck_assert_uint_eq(e.ban_origin.line, 0);
+        ck_assert_ptr_null(e.cpus_origin.file);
+        ck_assert_ptr_null(e.weight_origin.file);
+
+        r.match_lines[MATCH_NAME] = 2;
+        r.names = names;
+        r.placement_lines[PLACE_BAN] = 4;
+        r.ban = true;
+        memset(&e, 0xaa, sizeof(e));
+        rules_resolve(&conf, &f.irq, &e);
+        ck_assert(!e.ban);
+        ck_assert_uint_eq(e.n_matched, 0);
+        ck_assert_ptr_null(e.ban_origin.file);
+        rule_done(&r);
+}
+END_TEST
+
+START_TEST(a_matching_rule_sets_only_the_keys_it_gives)
+{
+        char *drivers[] = { "ixgbe", NULL };
+        struct config_rule r = rule_in(FILE_10);
+        struct config conf = { .rules = &r, .n_rules = 1 };
+        struct rule_effect e;
+        struct fake_irq f;
+
+        fake_nic(&f);
+        r.match_lines[MATCH_DRIVER] = 2;
+        r.drivers = drivers;
+        r.placement_lines[PLACE_CPUS] = 5;
+        r.cpus = list("4-7");
+        r.placement_lines[PLACE_EXCLUSIVE] = 6;
+        r.exclusive = true;
+        /* Given a value but no line: not given. */
+        r.ban = true;
+        r.policy = (char *) "pack";
+        rules_resolve(&conf, &f.irq, &e);
+        ck_assert_uint_eq(e.n_matched, 1);
+        ck_assert_ptr_eq(e.cpus, r.cpus);
+        ck_assert_str_eq(e.cpus_origin.file, FILE_10);
+        ck_assert_uint_eq(e.cpus_origin.line, 5);
+        ck_assert(e.exclusive);
+        ck_assert_uint_eq(e.exclusive_origin.line, 6);
+        ck_assert(!e.ban);
+        ck_assert_ptr_null(e.ban_origin.file);
+        ck_assert_ptr_null(e.policy);
+        ck_assert_ptr_null(e.policy_origin.file);
+        ck_assert_double_eq(e.weight, 1);
+        rule_done(&r);
+}
+END_TEST
+
+START_TEST(a_later_rule_wins_key_by_key)
+{
+        char *names[] = { "eth0-*", NULL };
+        char *drivers[] = { "ixgbe", NULL };
+        char *nvme[] = { "nvme", NULL };
+        char pack[] = "pack", numa[] = "numa-local";
+        struct config_rule rules[3] = { rule_in(FILE_10), rule_in(FILE_50), rule_in(FILE_50) };
+        struct config conf = { .rules = rules, .n_rules = 3 };
+        struct rule_effect e;
+        struct fake_irq f;
+
+        fake_nic(&f);
+        /* 10-nic.conf: CPUs=, Policy=, Node=, Ban=yes. */
+        rules[0].match_lines[MATCH_NAME] = 2;
+        rules[0].names = names;
+        rules[0].placement_lines[PLACE_CPUS] = 4;
+        rules[0].cpus = list("0-3");
+        rules[0].placement_lines[PLACE_POLICY] = 5;
+        rules[0].policy = pack;
+        rules[0].placement_lines[PLACE_NODE] = 6;
+        rules[0].node = 0;
+        rules[0].placement_lines[PLACE_BAN] = 7;
+        rules[0].ban = true;
+        /* 50-override.conf: Weight= and Policy=, Ban=no; nothing about CPUs. */
+        rules[1].match_lines[MATCH_DRIVER] = 2;
+        rules[1].drivers = drivers;
+        rules[1].placement_lines[PLACE_WEIGHT] = 4;
+        rules[1].weight = 2.5;
+        rules[1].placement_lines[PLACE_POLICY] = 5;
+        rules[1].policy = numa;
+        rules[1].placement_lines[PLACE_BAN] = 6;
+        rules[1].ban = false;
+        /* A third rule that does not match: it changes nothing. */
+        rules[2].match_lines[MATCH_DRIVER] = 2;
+        rules[2].drivers = nvme;
+        rules[2].placement_lines[PLACE_CPUS] = 3;
+        rules[2].cpus = list("60-63");
+
+        rules_resolve(&conf, &f.irq, &e);
+        ck_assert_uint_eq(e.n_matched, 2);
+        /* The later Weight= did not reset the earlier CPUs=. */
+        ck_assert_ptr_eq(e.cpus, rules[0].cpus);
+        ck_assert_str_eq(e.cpus_origin.file, FILE_10);
+        ck_assert_uint_eq(e.cpus_origin.line, 4);
+        ck_assert_int_eq(e.node, 0);
+        ck_assert_str_eq(e.node_origin.file, FILE_10);
+        ck_assert_uint_eq(e.node_origin.line, 6);
+        /* Policy= and Ban= from the later file, with its lines. */
+        ck_assert_str_eq(e.policy, "numa-local");
+        ck_assert_str_eq(e.policy_origin.file, FILE_50);
+        ck_assert_uint_eq(e.policy_origin.line, 5);
+        ck_assert(!e.ban);
+        ck_assert_str_eq(e.ban_origin.file, FILE_50);
+        ck_assert_uint_eq(e.ban_origin.line, 6);
+        ck_assert_double_eq(e.weight, 2.5);
+        ck_assert_uint_eq(e.weight_origin.line, 4);
+        ck_assert(!e.exclusive);
+        ck_assert_ptr_null(e.exclusive_origin.file);
+
+        /* The other way round: the earlier file's values are overridden. */
+        rules[1].drivers[0] = (char *) "e1000e";
+        rules_resolve(&conf, &f.irq, &e);
+        ck_assert_uint_eq(e.n_matched, 1);
+        ck_assert_str_eq(e.policy, "pack");
+        ck_assert(e.ban);
+        ck_assert_double_eq(e.weight, 1);
+        ck_assert_ptr_null(e.weight_origin.file);
+        for (size_t i = 0; i < ELEMENTSOF(rules); i++)
+                rule_done(&rules[i]);
+}
+END_TEST
+
+START_TEST(origins_format_as_file_and_line)
+{
+        struct config_origin unset = {}, whole = { .file = FILE_10 },
+                             line = { .file = FILE_10, .line = 7 };
+        char buf[128], small[12];
+
+        ck_assert_str_eq(config_origin_format(&line, buf, sizeof(buf)), FILE_10 ":7");
+        ck_assert_str_eq(config_origin_format(&whole, buf, sizeof(buf)), FILE_10);
+        ck_assert_str_eq(config_origin_format(&unset, buf, sizeof(buf)), "");
+        ck_assert_ptr_eq(config_origin_format(&line, buf, sizeof(buf)), buf);
+        /* Too small: cut, still a string. */
+        ck_assert_str_eq(config_origin_format(&line, small, sizeof(small)), "/etc/irqbal");
+}
+END_TEST
+
+Suite *test_suite(void)
+{
+        Suite *s = suite_create("rules");
+        TCase *match = tcase_create("match"), *resolve = tcase_create("resolve");
+
+        tcase_add_test(match, irq_numbers_match_by_list);
+        tcase_add_test(match, names_match_by_glob);
+        tcase_add_test(match, an_irq_without_a_name_matches_no_name_glob);
+        tcase_add_test(match, drivers_match_by_glob_and_no_driver_matches_nothing);
+        tcase_add_test(match, devices_match_by_glob_and_no_device_matches_nothing);
+        tcase_add_test(match, classes_match_by_bit);
+        tcase_add_test(match, interfaces_match_by_glob_and_no_interface_matches_nothing);
+        tcase_add_test(match, nodes_match_by_list_and_node_minus_one_matches_nothing);
+        tcase_add_test(match, every_key_given_must_match);
+        tcase_add_test(match, a_rule_without_match_keys_matches_nothing);
+        suite_add_tcase(s, match);
+
+        tcase_add_test(resolve, no_config_and_no_match_give_the_defaults);
+        tcase_add_test(resolve, a_matching_rule_sets_only_the_keys_it_gives);
+        tcase_add_test(resolve, a_later_rule_wins_key_by_key);
+        tcase_add_test(resolve, origins_format_as_file_and_line);
+        suite_add_tcase(s, resolve);
+        return s;
+}
