@@ -111,21 +111,40 @@ int daemon_start(struct daemon *d, const char *root, const char *shim, char *con
         return 0;
 }
 
+/* One datagram is one state change: its STATUS= belongs to its READY=1, whatever
+ * the order of the lines. */
 static void handle_datagram(struct daemon *d, char *text)
 {
+        bool ready = false, reloading = false;
+        const char *status = NULL;
         char *save = NULL;
 
         for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 if (strcmp(line, "READY=1") == 0) {
-                        d->ready = true;
+                        ready = true;
+                } else if (strcmp(line, "RELOADING=1") == 0) {
+                        reloading = true;
                 } else if (g_str_has_prefix(line, "X_IRQBALD_CYCLE=")) {
                         uint64_t n = g_ascii_strtoull(line + 16, NULL, 10);
 
                         if (n > d->cycle)
                                 d->cycle = n;
                 } else if (g_str_has_prefix(line, "STATUS=")) {
-                        log_debug("Daemon: %s", line + 7);
+                        status = line + 7;
+                        log_debug("Daemon: %s", status);
                 }
+        }
+        if (reloading)
+                d->reloading = true;
+        if (!ready)
+                return;
+        d->ready = true;
+        d->readies++;
+        if (d->reloading) {
+                d->reloading = false;
+                d->reloads++;
+                g_free(d->reload_status);
+                d->reload_status = g_strdup(status ? status : "");
         }
 }
 
@@ -156,40 +175,95 @@ int daemon_poll(struct daemon *d)
         return d->exited ? -ECHILD : 0;
 }
 
-/* Waits until *FIELD exceeds AFTER (cycles) or READY arrived. */
-static int wait_for(struct daemon *d, const char *what, double timeout, bool want_ready, uint64_t after)
+/* What a wait waits for, with the counts from before the signal that asked for it. */
+struct wait {
+        enum { WAIT_READY, WAIT_CYCLE, WAIT_RELOAD } kind;
+        const char *what;
+        uint64_t cycle, readies, reloads;
+};
+
+/* 1 once it arrived, 0 not yet, -EPROTO when the daemon answered out of protocol. */
+static int arrived(const struct daemon *d, const struct wait *w)
+{
+        switch (w->kind) {
+        case WAIT_READY:
+                return d->ready;
+        case WAIT_CYCLE:
+                return d->cycle > w->cycle;
+        case WAIT_RELOAD:
+                if (d->reloads > w->reloads)
+                        return 1;
+                /* Without RELOADING=1 first, a READY=1 cannot be told from a stray one:
+                 * say so now rather than time out. */
+                return d->readies > w->readies ? -EPROTO : 0;
+        }
+        return 0;
+}
+
+static int wait_for(struct daemon *d, const struct wait *w, double timeout)
 {
         double deadline = now() + timeout;
 
         for (;;) {
                 struct pollfd p = { .fd = d->notify_fd, .events = POLLIN };
-                int r = daemon_poll(d);
+                int r = daemon_poll(d), a = arrived(d, w);
 
-                if (want_ready ? d->ready : d->cycle > after)
+                if (a > 0)
                         return 0;
+                if (a < 0)
+                        return log_error_errno(a, "The daemon sent READY=1 without RELOADING=1 before it "
+                                               "while the simulator waited for %s (systemd's reload "
+                                               "protocol); its output (%s):", w->what, d->stderr_path);
                 if (r < 0)
                         return log_error_errno(ECHILD, "The daemon exited with status %d while the simulator "
-                                               "waited for %s; its output (%s):", d->status, what,
+                                               "waited for %s; its output (%s):", d->status, w->what,
                                                d->stderr_path);
                 if (now() > deadline)
                         return log_error_errno(ETIMEDOUT, "The daemon sent no %s within %.0f s; its output (%s):",
-                                               what, timeout, d->stderr_path);
+                                               w->what, timeout, d->stderr_path);
                 (void) poll(&p, 1, POLL_MS);
         }
 }
 
 int daemon_wait_ready(struct daemon *d, double timeout)
 {
-        return wait_for(d, "READY=1", timeout, true, 0);
+        struct wait w = { .kind = WAIT_READY, .what = "READY=1" };
+
+        return wait_for(d, &w, timeout);
+}
+
+static int send_signal(struct daemon *d, int sig)
+{
+        if (kill(d->pid, sig) < 0)
+                return log_error_errno(errno, "Failed to send %s to the daemon (PID %d): %m",
+                                       sig == SIGHUP ? "SIGHUP" : "SIGUSR1", (int) d->pid);
+        return 0;
 }
 
 int daemon_cycle(struct daemon *d, double timeout)
 {
-        uint64_t before = d->cycle;
+        struct wait w = { .kind = WAIT_CYCLE, .what = "X_IRQBALD_CYCLE after SIGUSR1", .cycle = d->cycle };
+        int r = send_signal(d, SIGUSR1);
 
-        if (kill(d->pid, SIGUSR1) < 0)
-                return log_error_errno(errno, "Failed to signal the daemon (PID %d): %m", (int) d->pid);
-        return wait_for(d, "X_IRQBALD_CYCLE after SIGUSR1", timeout, false, before);
+        return r < 0 ? r : wait_for(d, &w, timeout);
+}
+
+int daemon_reload(struct daemon *d, double timeout)
+{
+        struct wait w = { .kind = WAIT_RELOAD, .what = "READY=1 after RELOADING=1 (SIGHUP)" };
+        int r;
+
+        /* Whatever came before the signal does not answer it. */
+        (void) daemon_poll(d);
+        w.readies = d->readies;
+        w.reloads = d->reloads;
+        r = send_signal(d, SIGHUP);
+        return r < 0 ? r : wait_for(d, &w, timeout);
+}
+
+int daemon_send_reload(struct daemon *d)
+{
+        return send_signal(d, SIGHUP);
 }
 
 int daemon_stop(struct daemon *d, double timeout)
@@ -228,5 +302,6 @@ void daemon_done(struct daemon *d)
         if (d->notify_fd >= 0)
                 close(d->notify_fd);
         g_free(d->stderr_path);
+        g_free(d->reload_status);
         *d = (struct daemon) { .notify_fd = -1 };
 }

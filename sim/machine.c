@@ -265,7 +265,9 @@ int machine_new(const struct scenario *s, struct topology *topo, struct machine 
         m->n_irqs = irqs->len;
         m->irqs = (struct sim_irq *) (void *) g_array_free(irqs, false);
         if (r == 0) {
-                qsort(m->irqs, m->n_irqs, sizeof(*m->irqs), cmp_irq);
+                /* A machine with no IRQ (a scenario about files only) has no array. */
+                if (m->n_irqs > 1)
+                        qsort(m->irqs, m->n_irqs, sizeof(*m->irqs), cmp_irq);
                 for (size_t i = 1; i < m->n_irqs; i++)
                         if (m->irqs[i].number == m->irqs[i - 1].number)
                                 r = log_error_errno(EINVAL, "IRQ %u is declared twice (check FirstIrq= and Queues=).",

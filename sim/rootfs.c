@@ -135,12 +135,16 @@ static int remove_tree(const char *path)
 }
 
 /* An old simulator root (it has .sim/) is cleared; anything else non-empty is not
- * ours to delete. */
+ * ours to delete. The configuration trees go too: a file an earlier scenario (or the
+ * daemon, under run/) left there would change the next experiment. */
 static int prepare_dir(const char *dir)
 {
         g_autoptr(GDir) d = NULL;
         g_autofree char *marker = g_build_filename(dir, ".sim", NULL);
-        static const char *const ours[] = { "proc", "sys", ".sim" };
+        static const char *const ours[] = {
+                "proc", "sys", ".sim", "etc/irqbald", "run/irqbald", "usr/lib/irqbald",
+                "usr/local/lib/irqbald",
+        };
 
         if (g_mkdir_with_parents(dir, 0755) < 0)
                 return log_error_errno(errno, "Failed to create %s: %m", dir);
@@ -411,6 +415,94 @@ void rootfs_free(struct rootfs *rf)
         g_free(rf->tmp);
         g_free(rf->dir);
         g_free(rf);
+}
+
+/* Creates the directories of REL below the root, each 0755 whatever the umask: a
+ * daemon may rightly refuse configuration in a directory others can write. */
+static int mkdirs_exact(const struct rootfs *rf, const char *rel)
+{
+        g_auto(GStrv) parts = g_strsplit(rel, "/", -1);
+        g_autoptr(GString) path = g_string_new(rf->dir);
+
+        for (size_t i = 0; parts[i]; i++) {
+                if (!*parts[i] || !strcmp(parts[i], "."))
+                        continue;
+                g_string_append_printf(path, "/%s", parts[i]);
+                if (mkdir(path->str, 0755) < 0) {
+                        if (errno != EEXIST)
+                                return log_error_errno(errno, "Failed to create %s: %m", path->str);
+                } else if (chmod(path->str, 0755) < 0) {
+                        return log_error_errno(errno, "Failed to set the mode of %s: %m", path->str);
+                }
+        }
+        return 0;
+}
+
+/* Through DIR/.sim/tmp and a rename, like the kernel's files: the daemon may reload
+ * at any time in --realtime and must never read half a file. */
+static int put_file(struct rootfs *rf, const struct sc_file *f)
+{
+        g_autofree char *path = NULL, *dir = g_path_get_dirname(f->path + 1);
+        size_t len = strlen(f->content), done = 0;
+        int fd, r;
+
+        rel_path(rf, f->path + 1, &path);
+        r = mkdirs_exact(rf, dir);
+        if (r < 0)
+                return r;
+        fd = open(rf->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return log_error_errno(errno, "Failed to create %s: %m", rf->tmp);
+        while (done < len) {
+                ssize_t n = write(fd, f->content + done, len - done);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0) {
+                        if (n == 0)
+                                errno = EIO;
+                        break;
+                }
+                done += (size_t) n;
+        }
+        /* fchmod(), not open()'s mode, which the umask would cut. */
+        if (done < len || fchmod(fd, f->mode) < 0) {
+                r = negative_errno();
+                close(fd);
+                return log_error_errno(r, "Failed to write %s for [%s]: %m", rf->tmp, f->group);
+        }
+        close(fd);
+        if (rename(rf->tmp, path) < 0)
+                return log_error_errno(errno, "Failed to create %s for [%s]: %m", path, f->group);
+        log_debug("[%s]: wrote %s (%zu bytes, mode %04o).", f->group, path, len, f->mode);
+        return 0;
+}
+
+static int remove_file(struct rootfs *rf, const struct sc_file *f)
+{
+        g_autofree char *path = NULL;
+
+        rel_path(rf, f->path + 1, &path);
+        /* Gone already (the daemon may manage files under run/): what the scenario asks. */
+        if (unlink(path) < 0 && errno != ENOENT)
+                return log_error_errno(errno, "Failed to remove %s for [%s]: %m", path, f->group);
+        log_debug("[%s]: removed %s.", f->group, path);
+        return 0;
+}
+
+int rootfs_write_files(struct rootfs *rf, const struct scenario *sc, int phase)
+{
+        for (size_t i = 0; i < sc->n_files; i++) {
+                const struct sc_file *f = &sc->files[i];
+                int r;
+
+                if (f->phase != phase)
+                        continue;
+                r = f->remove ? remove_file(rf, f) : put_file(rf, f);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }
 
 static unsigned irq_width(const struct machine *m)

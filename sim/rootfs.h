@@ -32,7 +32,8 @@ struct rootfs_writes {
         unsigned pinned;                /* to IRQs an admin pinned */
 };
 
-/* DIR must be missing, empty or a previous simulator root (which is cleared). */
+/* DIR must be missing, empty or a previous simulator root (which is cleared, the
+ * daemon's configuration trees included). */
 int rootfs_create(const char *dir, const struct machine *m, struct rootfs **ret);
 void rootfs_free(struct rootfs *rf);
 
@@ -42,6 +43,11 @@ int rootfs_write_state(struct rootfs *rf, const struct machine *m);
 /* Takes the daemon's writes since the last call into the machine, as the kernel would
  * (a refused mask is put back). */
 int rootfs_read_writes(struct rootfs *rf, struct machine *m, struct rootfs_writes *ret);
+
+/* Lays out the scenario's [File] groups of PHASE (-1: those written before the daemon
+ * starts) in file order: each file replaced atomically with its mode, whatever the
+ * umask, in directories created 0755; Remove=yes ones unlinked. */
+int rootfs_write_files(struct rootfs *rf, const struct scenario *sc, int phase);
 
 /* "ff,ffffffff": the kernel's hex mask of NBITS bits in 32-bit groups; malloc'd. */
 char *cpumask_format_hex(hwloc_const_bitmap_t set, unsigned nbits);

@@ -348,6 +348,8 @@ static int parse_phase(const struct ctx *c, const char *name, double step, struc
                         r = parse_double(c, keys[i], v, &p->noise);
                         if (r == 0 && p->noise > 1)
                                 r = bad(c, keys[i], "expected a fraction between 0 and 1");
+                } else if (!strcmp(keys[i], "Reload")) {
+                        r = get_bool(c, keys[i], false, &p->reload);
                 } else {
                         r = parse_phase_key(c, keys[i], v, p);
                 }
@@ -356,6 +358,131 @@ static int parse_phase(const struct ctx *c, const char *name, double step, struc
         }
         if (!has_steps || p->steps == 0)
                 return bad(c, "Steps", "missing or 0 (give Steps= or Duration= in seconds)");
+        return 0;
+}
+
+/* irqbald reads its configuration from these trees under --root; a scenario may put
+ * files there and nowhere else, so it cannot clobber the simulated kernel's files. */
+static const char *const config_trees[] = {
+        "/etc/irqbald/", "/run/irqbald/", "/usr/lib/irqbald/", "/usr/local/lib/irqbald/", NULL,
+};
+
+static int check_file_path(const struct ctx *c, const char *path)
+{
+        g_auto(GStrv) parts = NULL;
+        bool under = false;
+
+        for (size_t i = 0; config_trees[i]; i++)
+                under = under || g_str_has_prefix(path, config_trees[i]);
+        if (!under)
+                return bad(c, "(group)", "the path must be absolute and under /etc/irqbald/, "
+                           "/run/irqbald/, /usr/lib/irqbald/ or /usr/local/lib/irqbald/");
+        parts = g_strsplit(path + 1, "/", -1);
+        for (size_t i = 0; parts[i]; i++) {
+                if (!strcmp(parts[i], ".."))
+                        return bad(c, "(group)", "the path must not contain \"..\"");
+                if (!*parts[i] || !strcmp(parts[i], "."))
+                        return bad(c, "(group)", "the path must name a file, without \".\" or "
+                                   "empty components");
+        }
+        return 0;
+}
+
+static int find_phase(const struct scenario *s, const char *name)
+{
+        for (size_t i = 0; i < s->n_phases; i++)
+                if (!strcmp(s->phases[i].name, name))
+                        return (int) i;
+        return -1;
+}
+
+/* "[File PATH]" or "[File PATH @LABEL]": GKeyFile merges groups of the same name, so
+ * a label is what lets several groups write the same path in different phases. */
+static int parse_file(const struct ctx *c, const char *spec, const struct scenario *s, struct sc_file *f)
+{
+        static const char *const known[] = { "Content", "Mode", "Phase", "Remove", NULL };
+        g_autofree char *path = g_strstrip(g_strdup(spec)), *mode = NULL, *phase = NULL;
+        g_autoptr(GError) error = NULL;
+        char *space = strpbrk(path, " \t");
+        int r;
+
+        f->group = g_strdup(c->group);
+        f->phase = -1;
+        f->mode = 0644;
+        if (space) {
+                *space = 0;
+                if (*g_strchug(space + 1) != '@' || !space[2])
+                        return bad(c, "(group)", "a path cannot contain spaces (to name a path in "
+                                   "several groups, write [File PATH @LABEL])");
+        }
+        if ((r = check_keys(c, known)) < 0 ||
+            (r = check_file_path(c, path)) < 0 ||
+            (r = get_bool(c, "Remove", false, &f->remove)) < 0 ||
+            (r = get_string(c, "Mode", NULL, &mode)) < 0 ||
+            (r = get_string(c, "Phase", NULL, &phase)) < 0)
+                return r;
+        f->path = g_steal_pointer(&path);
+        if (mode) {
+                char *end;
+                unsigned long m = strtoul(mode, &end, 8);
+
+                if (*mode < '0' || *mode > '7' || *end || m > 0777)
+                        return bad(c, "Mode", "expected an octal mode such as 0644");
+                f->mode = (unsigned) m;
+        }
+        if (phase) {
+                f->phase = find_phase(s, phase);
+                if (f->phase < 0)
+                        return bad(c, "Phase", "no [Phase] of that name");
+        }
+        if (f->remove) {
+                if (!phase)
+                        return bad(c, "Remove", "needs Phase=NAME: the file is removed at that "
+                                   "phase's start (files without Phase= are written before the "
+                                   "daemon starts)");
+                if (g_key_file_has_key(c->kf, c->group, "Content", NULL) || mode)
+                        return bad(c, "Remove", "a removed file takes no Content= or Mode=");
+                return 0;
+        }
+        if (!g_key_file_has_key(c->kf, c->group, "Content", NULL))
+                return bad(c, "Content", "missing (the file's text, \\n for a line break; or "
+                           "Remove=yes with Phase=)");
+        /* The string form: \n, \t, \s and \\ escapes, so a whole file fits in one value.
+         * GKeyFile reports a bad escape only to a caller that asks for errors. */
+        f->content = g_key_file_get_string(c->kf, c->group, "Content", &error);
+        if (error)
+                return bad(c, "Content", "invalid escape sequence (GKeyFile strings know \\n, \\t, "
+                           "\\r, \\s and \\\\)");
+        return 0;
+}
+
+/* At most one group per path and time, and nothing removed that is not there then. */
+static int check_files(const struct scenario *s, GKeyFile *kf)
+{
+        for (size_t i = 0; i < s->n_files; i++) {
+                const struct sc_file *f = &s->files[i], *before = NULL;
+                struct ctx c = { .path = s->path, .kf = kf, .group = f->group };
+
+                for (size_t j = 0; j < s->n_files; j++) {
+                        const struct sc_file *o = &s->files[j];
+
+                        if (j == i || strcmp(o->path, f->path))
+                                continue;
+                        if (o->phase == f->phase && j < i) {
+                                g_autofree char *what = g_strdup_printf(
+                                        "[%s] already writes or removes this path %s%s", o->group,
+                                        f->phase < 0 ? "before the daemon starts" : "in phase ",
+                                        f->phase < 0 ? "" : s->phases[f->phase].name);
+
+                                return bad(&c, f->phase < 0 ? "(group)" : "Phase", what);
+                        }
+                        if (o->phase < f->phase && (!before || o->phase > before->phase))
+                                before = o;
+                }
+                if (f->remove && (!before || before->remove))
+                        return bad(&c, "Remove", "the file does not exist then (no [File] group of "
+                                   "an earlier phase writes it)");
+        }
         return 0;
 }
 
@@ -374,7 +501,7 @@ static int parse_groups(GKeyFile *kf, struct scenario *s)
                 const char *g = groups[i];
 
                 c.group = g;
-                if (!strcmp(g, "Machine")) {
+                if (!strcmp(g, "Machine") || g_str_has_prefix(g, "File ")) {
                         continue;
                 } else if (g_str_has_prefix(g, "Device ")) {
                         s->devices = g_renew(struct sc_device, s->devices, s->n_devices + 1);
@@ -389,7 +516,8 @@ static int parse_groups(GKeyFile *kf, struct scenario *s)
                         memset(&s->phases[s->n_phases], 0, sizeof(*s->phases));
                         r = parse_phase(&c, g + 6, s->step, &s->phases[s->n_phases++]);
                 } else {
-                        r = bad(&c, "(group)", "unknown group (Machine, Device NAME, Irq N, Phase NAME)");
+                        r = bad(&c, "(group)", "unknown group (Machine, Device NAME, Irq N, Phase NAME, "
+                                "File PATH)");
                 }
                 if (r < 0)
                         return r;
@@ -398,6 +526,44 @@ static int parse_groups(GKeyFile *kf, struct scenario *s)
                 c.group = "Phase";
                 return bad(&c, "(group)", "at least one [Phase NAME] is needed");
         }
+        /* Files last: their Phase= may name a phase further down the file. */
+        for (size_t i = 0; groups[i]; i++) {
+                if (!g_str_has_prefix(groups[i], "File "))
+                        continue;
+                c.group = groups[i];
+                s->files = g_renew(struct sc_file, s->files, s->n_files + 1);
+                memset(&s->files[s->n_files], 0, sizeof(*s->files));
+                r = parse_file(&c, groups[i] + 5, s, &s->files[s->n_files++]);
+                if (r < 0)
+                        return r;
+        }
+        return check_files(s, kf);
+}
+
+/* GKeyFile silently merges a group that appears twice into one: two [File PATH] groups
+ * meant for two phases would become one file. Refuse it, naming the line. */
+static int check_duplicate_groups(const char *path, const char *text)
+{
+        g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+
+        for (size_t i = 0; lines[i]; i++) {
+                char *l = g_strchug(lines[i]), *end;
+                char *name;
+
+                if (*l != '[' || !(end = strchr(l, ']')))
+                        continue;
+                name = g_strndup(l + 1, (gsize) (end - l - 1));
+                if (g_hash_table_contains(seen, name)) {
+                        log_error("%s:%zu: [%s] appears twice (GKeyFile would merge the two)%s",
+                                  path, i + 1, name, g_str_has_prefix(name, "File ") ?
+                                  "; to write the same file in several phases, name it [File PATH "
+                                  "@LABEL] in all but one." : ".");
+                        g_free(name);
+                        return -EINVAL;
+                }
+                g_hash_table_add(seen, name);
+        }
         return 0;
 }
 
@@ -405,13 +571,18 @@ int scenario_load(const char *path, struct scenario **ret)
 {
         g_autoptr(GKeyFile) kf = g_key_file_new();
         g_autoptr(GError) error = NULL;
+        g_autofree char *text = NULL;
         struct scenario *s;
+        gsize len;
         int r;
 
-        if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &error)) {
-                r = error->domain == G_FILE_ERROR ? -ENOENT : -EINVAL;
-                return log_error_errno(r, "Failed to load scenario %s: %s", path, error->message);
-        }
+        if (!g_file_get_contents(path, &text, &len, &error))
+                return log_error_errno(ENOENT, "Failed to load scenario %s: %s", path, error->message);
+        if (!g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, &error))
+                return log_error_errno(EINVAL, "Failed to load scenario %s: %s", path, error->message);
+        r = check_duplicate_groups(path, text);
+        if (r < 0)
+                return r;
         s = g_new0(struct scenario, 1);
         s->path = g_strdup(path);
         r = parse_groups(kf, s);
@@ -450,6 +621,12 @@ void scenario_free(struct scenario *s)
                 g_free(s->phases[i].events);
                 g_free(s->phases[i].name);
         }
+        for (size_t i = 0; i < s->n_files; i++) {
+                g_free(s->files[i].group);
+                g_free(s->files[i].path);
+                g_free(s->files[i].content);
+        }
+        g_free(s->files);
         g_free(s->devices);
         g_free(s->irqs);
         g_free(s->phases);

@@ -65,8 +65,20 @@ struct sc_phase {
         char *name;
         unsigned steps;
         double noise;           /* ±fraction of each IRQ's rate, per step */
+        bool reload;            /* SIGHUP the daemon at the phase start (Reload=yes) */
         struct sc_event *events;
         size_t n_events;
+};
+
+/* A file of the daemon's configuration that the scenario lays out under the root:
+ * [File PATH] or, to name the same path again, [File PATH @LABEL]. */
+struct sc_file {
+        char *group;            /* "File /etc/irqbald/irqbald.conf @broken", for messages */
+        char *path;             /* absolute, under one of irqbald's configuration trees */
+        char *content;          /* NULL when removed */
+        unsigned mode;
+        int phase;              /* index into scenario.phases; -1: before the daemon starts */
+        bool remove;
 };
 
 struct scenario {
@@ -81,6 +93,8 @@ struct scenario {
         size_t n_irqs;
         struct sc_phase *phases;
         size_t n_phases;
+        struct sc_file *files;          /* in file order, which is the order they are written */
+        size_t n_files;
 };
 
 /* Loads PATH. Errors are logged with the file, group and key; returns 0 or -errno

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include "irqbal/interrupts.h"
 #include "irqbal/procstat.h"
@@ -21,9 +22,12 @@
 #define FAKE_DAEMON_ENV "IRQBAL_TEST_FAKE_DAEMON"
 
 /* A minimal daemon for the lockstep protocol: READY=1, then per SIGUSR1 one cycle
- * (in the first, it writes 4 to IRQ 20's smp_affinity_list) and its datagram; on
- * SIGTERM it restores the mask it changed. Started by irqbal-sim as
- * "test-sim" with FAKE_DAEMON_ENV set, before Check's main() runs. */
+ * (in the first, it writes 4 to IRQ 20's smp_affinity_list) and its datagram; per
+ * SIGHUP a reload, RELOADING=1 then READY=1 with a STATUS= that describes the policy
+ * files it sees (FAKE_DAEMON_ENV=bare-ready: READY=1 alone, against the protocol); on
+ * SIGTERM it restores the mask it changed. What it sees goes to its output
+ * (ROOT/.sim/daemon.log). Started by irqbal-sim as "test-sim" with FAKE_DAEMON_ENV set,
+ * before Check's main() runs. */
 static void write_mask(const char *root, const char *mask)
 {
         char *path = g_strdup_printf("%s/proc/irq/%d/smp_affinity_list", root, 20);
@@ -37,25 +41,59 @@ static void write_mask(const char *root, const char *mask)
         g_free(path);
 }
 
+/* "conf 0600 first-line, 50-gone yes": the mode and first line of irqbald.conf, and
+ * whether the drop-in the tests remove is there. */
+static char *describe_files(const char *root)
+{
+        g_autofree char *conf = g_build_filename(root, "etc/irqbald/irqbald.conf", NULL);
+        g_autofree char *gone = g_build_filename(root, "run/irqbald/policy.d/50-gone.conf", NULL);
+        g_autofree char *text = NULL;
+        struct stat st;
+
+        if (stat(conf, &st) < 0 || !g_file_get_contents(conf, &text, NULL, NULL))
+                return g_strdup_printf("conf missing, 50-gone %s", access(gone, F_OK) == 0 ? "yes" : "no");
+        text[strcspn(text, "\n")] = 0;
+        return g_strdup_printf("conf %04o %s, 50-gone %s", st.st_mode & 07777, text,
+                               access(gone, F_OK) == 0 ? "yes" : "no");
+}
+
 __attribute__((constructor)) static void fake_daemon(void)
 {
-        const char *root = getenv("IRQBAL_SIM_ROOT");
-        unsigned cycle = 0;
+        const char *root = getenv("IRQBAL_SIM_ROOT"), *mode = getenv(FAKE_DAEMON_ENV);
+        unsigned cycle = 0, reloads = 0;
         sigset_t set;
         int sig;
 
-        if (!getenv(FAKE_DAEMON_ENV) || !root)
+        if (!mode || !root)
                 return;
         sigemptyset(&set);
         sigaddset(&set, SIGUSR1);
+        sigaddset(&set, SIGHUP);
         sigaddset(&set, SIGTERM);
         sigprocmask(SIG_BLOCK, &set, NULL);
+        {
+                g_autofree char *seen = describe_files(root);
+
+                /* dprintf: unbuffered, this process ends in _exit(). */
+                dprintf(STDOUT_FILENO, "start: %s\n", seen);
+        }
         sd_notify(0, "READY=1");
         while (sigwait(&set, &sig) == 0) {
                 if (sig == SIGTERM) {
                         write_mask(root, "2-5\n");
+                        dprintf(STDOUT_FILENO, "reloads: %u\n", reloads);
                         sd_notify(0, "STOPPING=1");
                         _exit(0);
+                }
+                if (sig == SIGHUP) {
+                        g_autofree char *seen = NULL;
+
+                        if (strcmp(mode, "bare-ready") != 0)
+                                sd_notify(0, "RELOADING=1\nSTATUS=Reloading");
+                        seen = describe_files(root);
+                        dprintf(STDOUT_FILENO, "reload %u: %s\n", ++reloads, seen);
+                        sd_notifyf(0, "READY=1\nSTATUS=Reload %u: %s", reloads, seen);
+                        continue;
                 }
                 if (++cycle == 1)
                         write_mask(root, "4\n");
@@ -96,6 +134,33 @@ static char *run_sim(const char *dir, const char *root, const char *text, const 
         ck_assert_msg(g_spawn_check_wait_status(status, NULL), "irqbal-sim failed:\n%s%s", out, err);
         g_free(err);
         return out;
+}
+
+/* Runs irqbal-sim on a scenario it must refuse; returns its stderr. */
+static char *run_sim_fail(const char *dir, const char *root, const char *text, const char *const *extra)
+{
+        g_autofree char *scenario = g_build_filename(dir, "scenario.ini", NULL);
+        g_autofree char *sim = sim_binary();
+        g_autoptr(GPtrArray) argv = g_ptr_array_new();
+        g_autoptr(GError) error = NULL;
+        g_autofree char *out = NULL;
+        char *err = NULL;
+        int status;
+
+        ck_assert(g_file_set_contents(scenario, text, -1, NULL));
+        g_ptr_array_add(argv, sim);
+        g_ptr_array_add(argv, "--scenario");
+        g_ptr_array_add(argv, scenario);
+        g_ptr_array_add(argv, "--root");
+        g_ptr_array_add(argv, (char *) root);
+        for (size_t i = 0; extra && extra[i]; i++)
+                g_ptr_array_add(argv, (char *) extra[i]);
+        g_ptr_array_add(argv, NULL);
+        ck_assert_msg(g_spawn_sync(NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                                   &out, &err, &status, &error), "cannot run %s: %s", sim,
+                      error ? error->message : "?");
+        ck_assert_msg(!g_spawn_check_wait_status(status, NULL), "irqbal-sim accepted:\n%s\n%s", text, out);
+        return err;
 }
 
 static char *read_root(const char *root, const char *rel)
@@ -370,6 +435,210 @@ START_TEST(isolated_cpus_count_as_violations)
 }
 END_TEST
 
+static mode_t mode_of(const char *root, const char *rel)
+{
+        g_autofree char *path = g_build_filename(root, rel, NULL);
+        struct stat st;
+
+        ck_assert_msg(stat(path, &st) == 0, "%s: %s", path, strerror(errno));
+        return st.st_mode & 07777;
+}
+
+static bool exists_in(const char *root, const char *rel)
+{
+        g_autofree char *path = g_build_filename(root, rel, NULL);
+
+        return access(path, F_OK) == 0;
+}
+
+/* Policy files: one before the start, replaced by a Phase= group, one removed, one
+ * kept; the fake daemon says what it saw at start and at the reload. */
+static const char policy_files[] =
+        "[Irq 20]\nName=dev\nRate=100\nMask=2-5\n"
+        "[File /etc/irqbald/irqbald.conf]\nContent=[Daemon] first\\nPolicy=balanced\\n\nMode=0600\n"
+        "[File /etc/irqbald/irqbald.conf @b]\nPhase=b\nContent=[Daemon] second\\n\nMode=0640\n"
+        "[File /run/irqbald/policy.d/50-gone.conf]\nContent=[Match]\\nIrq=20\\n\n"
+        "[File /run/irqbald/policy.d/50-gone.conf @b]\nPhase=b\nRemove=yes\n"
+        "[File /usr/local/lib/irqbald/policy.d/10-kept.conf]\nContent=\\slead\\ttab\\\\\n"
+        "[Phase a]\nSteps=1\n[Phase b]\nSteps=1\nReload=yes\n[Phase c]\nSteps=1\n";
+
+START_TEST(policy_files_are_laid_out_by_phase_and_reloaded)
+{
+        g_autofree char *dir = tl_mkdtemp(), *root = g_build_filename(dir, "root", NULL);
+        g_autofree char *text = g_strconcat(machine_8cpu, policy_files, NULL);
+        g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+        const char *const extra[] = { "--json", "--raw", "--", self, NULL };
+        g_autofree char *out = NULL, *log = NULL, *conf = NULL, *kept = NULL;
+        _cleanup_(jv_freep) struct jv *json = NULL;
+        mode_t old_umask;
+
+        g_setenv(FAKE_DAEMON_ENV, "1", true);
+        /* A strict umask must not change the modes the scenario asks for. */
+        old_umask = umask(077);
+        out = run_sim(dir, root, text, extra);
+        umask(old_umask);
+        g_unsetenv(FAKE_DAEMON_ENV);
+
+        log = read_root(root, ".sim/daemon.log");
+        /* Before the daemon started: the first version, with its mode, and 50-gone. */
+        ck_assert_msg(strstr(log, "start: conf 0600 [Daemon] first, 50-gone yes\n"), "%s", log);
+        ck_assert_msg(strstr(log, "reloads: 1"), "%s", log);
+        ck_assert_int_eq(jv_parse(out, &json, NULL, 0), 0);
+        /* At b's reload, b's files were in place: replaced and removed. */
+        ck_assert_str_eq(jv_str(jv_path(json, "phases[1].name")), "b");
+        ck_assert_str_eq(jv_str(jv_path(json, "phases[1].reload_status")),
+                         "Reload 1: conf 0640 [Daemon] second, 50-gone no");
+        ck_assert_ptr_null(jv_get(jv_path(json, "phases[0]"), "reload_status"));
+        ck_assert_ptr_null(jv_get(jv_path(json, "phases[2]"), "reload_status"));
+        ck_assert_int_eq(jv_int(jv_path(json, "phases[1].steps")), 1);
+        ck_assert_int_eq(jv_int(jv_path(json, "daemon.exit_status")), 0);
+
+        /* The root stays: the last version of each file. */
+        conf = read_root(root, "etc/irqbald/irqbald.conf");
+        ck_assert_str_eq(conf, "[Daemon] second");
+        ck_assert_uint_eq(mode_of(root, "etc/irqbald/irqbald.conf"), 0640);
+        ck_assert(!exists_in(root, "run/irqbald/policy.d/50-gone.conf"));
+        {
+                g_autofree char *path = g_build_filename(root, "usr/local/lib/irqbald/policy.d/10-kept.conf",
+                                                         NULL);
+
+                kept = tl_read(path);
+        }
+        ck_assert_str_eq(kept, " lead\ttab\\");
+        ck_assert_uint_eq(mode_of(root, "usr/local/lib/irqbald/policy.d/10-kept.conf"), 0644);
+        ck_assert_uint_eq(mode_of(root, "run/irqbald/policy.d"), 0755);
+        ck_assert_uint_eq(mode_of(root, "usr/local/lib/irqbald"), 0755);
+        ck_assert_uint_eq(mode_of(root, "usr"), 0755);
+        tl_rmtree(dir);
+}
+END_TEST
+
+START_TEST(reload_status_has_a_line_in_the_table)
+{
+        g_autofree char *dir = tl_mkdtemp(), *root = g_build_filename(dir, "root", NULL);
+        g_autofree char *text = g_strconcat(machine_8cpu, policy_files, NULL);
+        g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+        const char *const extra[] = { "--raw", "--", self, NULL };
+        g_autofree char *out = NULL;
+        g_auto(GStrv) lines = NULL;
+
+        g_setenv(FAKE_DAEMON_ENV, "1", true);
+        out = run_sim(dir, root, text, extra);
+        g_unsetenv(FAKE_DAEMON_ENV);
+        lines = g_strsplit(out, "\n", -1);
+        ck_assert_uint_ge(g_strv_length(lines), 6);
+        ck_assert_msg(g_str_has_prefix(lines[0], "PHASE "), "%s", out);
+        ck_assert_msg(g_str_has_prefix(lines[1], "a "), "%s", out);
+        ck_assert_msg(g_str_has_prefix(lines[2], "b "), "%s", out);
+        ck_assert_str_eq(lines[3], "  reload: Reload 1: conf 0640 [Daemon] second, 50-gone no");
+        ck_assert_msg(g_str_has_prefix(lines[4], "c "), "%s", out);
+        ck_assert_msg(g_str_has_prefix(lines[5], "Writes: "), "%s", out);
+        tl_rmtree(dir);
+}
+END_TEST
+
+START_TEST(files_are_cleared_with_the_root)
+{
+        g_autofree char *dir = tl_mkdtemp(), *root = g_build_filename(dir, "root", NULL);
+        g_autofree char *with = g_strconcat(machine_8cpu,
+                "[File /run/irqbald/policy.d/old.conf]\nContent=x\n[Phase p]\nSteps=1\n", NULL);
+        g_autofree char *without = g_strconcat(machine_8cpu, "[Phase p]\nSteps=1\n", NULL);
+        const char *const extra[] = { NULL };
+        g_autofree char *o1 = run_sim(dir, root, with, extra), *o2 = NULL;
+
+        ck_assert(exists_in(root, "run/irqbald/policy.d/old.conf"));
+        o2 = run_sim(dir, root, without, extra);
+        ck_assert(!exists_in(root, "run/irqbald/policy.d/old.conf"));
+        tl_rmtree(dir);
+}
+END_TEST
+
+START_TEST(bad_files_are_scenario_errors)
+{
+        static const struct {
+                const char *group, *message;
+        } cases[] = {
+                { "[File /etc/passwd]\nContent=x\n",
+                  "[File /etc/passwd] (group): the path must be absolute and under /etc/irqbald/, "
+                  "/run/irqbald/, /usr/lib/irqbald/ or /usr/local/lib/irqbald/." },
+                { "[File /etc/irqbald/../x]\nContent=x\n",
+                  "[File /etc/irqbald/../x] (group): the path must not contain \"..\"." },
+                { "[File /etc/irqbald/policy.d/../../../proc/interrupts]\nContent=x\n",
+                  "(group): the path must not contain \"..\"." },
+                { "[File etc/irqbald/irqbald.conf]\nContent=x\n", "the path must be absolute" },
+                { "[File /etc/irqbaldx/irqbald.conf]\nContent=x\n", "the path must be absolute" },
+                { "[File /etc/irqbald/]\nContent=x\n", "the path must name a file" },
+                { "[File /etc/irqbald/a b.conf]\nContent=x\n", "a path cannot contain spaces" },
+                { "[File /etc/irqbald/x.conf]\nMode=0644\n", "[File /etc/irqbald/x.conf] Content: missing" },
+                { "[File /etc/irqbald/x.conf]\nContent=x\nMode=0999\n", "Mode: expected an octal mode" },
+                { "[File /etc/irqbald/x.conf]\nContent=a\\qb\n", "Content: invalid escape sequence" },
+                { "[File /etc/irqbald/x.conf]\nContent=x\nPhase=nope\n", "Phase: no [Phase] of that name" },
+                { "[File /etc/irqbald/x.conf]\nRemove=yes\n", "Remove: needs Phase=NAME" },
+                { "[File /etc/irqbald/x.conf]\nRemove=yes\nPhase=p\n", "Remove: the file does not exist then" },
+                { "[File /etc/irqbald/x.conf]\nContent=a\n[File /etc/irqbald/x.conf @again]\nContent=b\n",
+                  "[File /etc/irqbald/x.conf @again] (group): [File /etc/irqbald/x.conf] already writes" },
+                { "[File /etc/irqbald/x.conf]\nContent=a\n[File /etc/irqbald/x.conf]\nContent=b\nPhase=p\n",
+                  "[File /etc/irqbald/x.conf] appears twice" },
+                { "[File /etc/irqbald/x.conf]\nContent=a\nBogus=1\n", "Bogus: unknown key" },
+        };
+        g_autofree char *dir = tl_mkdtemp(), *root = g_build_filename(dir, "root", NULL);
+
+        for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+                g_autofree char *text = g_strconcat(machine_8cpu, "[Phase p]\nSteps=1\n", cases[i].group, NULL);
+                g_autofree char *err = run_sim_fail(dir, root, text, NULL);
+
+                ck_assert_msg(strstr(err, cases[i].message), "case %zu: want \"%s\", got:\n%s", i,
+                              cases[i].message, err);
+        }
+        /* Refused before anything was laid out. */
+        ck_assert(!exists_in(root, "etc"));
+        tl_rmtree(dir);
+}
+END_TEST
+
+START_TEST(a_reload_without_reloading_is_a_protocol_error)
+{
+        g_autofree char *dir = tl_mkdtemp(), *root = g_build_filename(dir, "root", NULL);
+        g_autofree char *text = g_strconcat(machine_8cpu, policy_files, NULL);
+        g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+        const char *const extra[] = { "--raw", "--timeout", "20", "--", self, NULL };
+        g_autofree char *err = NULL;
+
+        g_setenv(FAKE_DAEMON_ENV, "bare-ready", true);
+        err = run_sim_fail(dir, root, text, extra);
+        g_unsetenv(FAKE_DAEMON_ENV);
+        ck_assert_msg(strstr(err, "READY=1 without RELOADING=1"), "%s", err);
+        tl_rmtree(dir);
+}
+END_TEST
+
+START_TEST(realtime_only_sends_sighup)
+{
+        g_autofree char *dir = tl_mkdtemp(), *root = g_build_filename(dir, "root", NULL);
+        g_autofree char *text = g_strconcat(
+                "[Machine]\nTopology=synthetic:pack:1 numa:1 core:4 pu:2\nStep=0.2\n",
+                "[File /etc/irqbald/irqbald.conf]\nContent=one\n"
+                "[File /etc/irqbald/irqbald.conf @b]\nContent=two\nPhase=b\n"
+                "[Phase a]\nSteps=1\n[Phase b]\nSteps=2\nReload=yes\n", NULL);
+        g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+        const char *const extra[] = { "--json", "--realtime", "--", self, NULL };
+        g_autofree char *out = NULL, *log = NULL;
+        _cleanup_(jv_freep) struct jv *json = NULL;
+
+        g_setenv(FAKE_DAEMON_ENV, "1", true);
+        out = run_sim(dir, root, text, extra);
+        g_unsetenv(FAKE_DAEMON_ENV);
+        log = read_root(root, ".sim/daemon.log");
+        ck_assert_msg(strstr(log, "start: conf 0644 one, 50-gone no\n"), "%s", log);
+        ck_assert_msg(strstr(log, "reload 1: conf 0644 two, 50-gone no\n"), "%s", log);
+        ck_assert_msg(strstr(log, "reloads: 1"), "%s", log);
+        ck_assert_int_eq(jv_parse(out, &json, NULL, 0), 0);
+        /* Nothing waited for, nothing recorded. */
+        ck_assert_ptr_null(jv_get(jv_path(json, "phases[1]"), "reload_status"));
+        tl_rmtree(dir);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
         Suite *s = suite_create("sim");
@@ -385,6 +654,12 @@ Suite *test_suite(void)
         tcase_add_test(tc, same_seed_same_files);
         tcase_add_test(tc, figures_of_a_hand_placed_layout);
         tcase_add_test(tc, isolated_cpus_count_as_violations);
+        tcase_add_test(tc, policy_files_are_laid_out_by_phase_and_reloaded);
+        tcase_add_test(tc, reload_status_has_a_line_in_the_table);
+        tcase_add_test(tc, files_are_cleared_with_the_root);
+        tcase_add_test(tc, bad_files_are_scenario_errors);
+        tcase_add_test(tc, a_reload_without_reloading_is_a_protocol_error);
+        tcase_add_test(tc, realtime_only_sends_sighup);
         suite_add_tcase(s, tc);
         return s;
 }
