@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "irqbal/bus.h"
+#include "irqbal/config.h"
 #include "irqbal/json.h"
 #include "irqbal/policy.h"
 #include "output.h"
@@ -26,6 +27,7 @@
 struct ctl {
         enum json_mode json;
         bool legend;
+        bool persistent;        /* --persistent: changes go to /etc, not /run */
         sd_bus *bus;
 };
 
@@ -46,7 +48,21 @@ static int connect_bus(struct ctl *c)
         return EXIT_OK;
 }
 
-/* Maps a failed call to an exit code with a one-line reason. */
+/* irqbalctl's persistent banned-irqs drop-in (manager.h names them). */
+#define PERSISTENT_BANNED_IRQS CONFIG_PERSISTENT_DIR "/90-irqbalctl-banned-irqs.conf"
+
+/* The daemon's message without its trailing newline (findings end in one). */
+static int message_len(const char *s)
+{
+        size_t n = strlen(s);
+
+        while (n > 0 && s[n - 1] == '\n')
+                n--;
+        return (int) n;
+}
+
+/* Maps a failed call to an exit code with a one-line reason; InvalidConfig says more:
+ * one line per finding in the policy files. */
 static int call_failed(const char *what, const sd_bus_error *e, int r)
 {
         if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER,
@@ -62,7 +78,20 @@ static int call_failed(const char *what, const sd_bus_error *e, int r)
                         e->message ? e->message : "run irqbalctl as root to change irqbald.");
                 return EXIT_DENIED;
         }
-        fprintf(stderr, "Failed to %s: %s\n", what, e->message ? e->message : strerror(-r));
+        /* Its message already says what failed, and lists the findings. */
+        if (sd_bus_error_has_name(e, BUS_ERROR_INVALID_CONFIG) && e->message) {
+                fprintf(stderr, "%.*s\n", message_len(e->message), e->message);
+                return EXIT_FAIL;
+        }
+        if (e->message)
+                fprintf(stderr, "Failed to %s: %.*s\n", what, message_len(e->message), e->message);
+        else
+                fprintf(stderr, "Failed to %s: %s\n", what, strerror(-r));
+        /* The other file may be irqbalctl's own persistent one: say how to change it. */
+        if (sd_bus_error_has_name(e, BUS_ERROR_STILL_BANNED) && e->message &&
+            strstr(e->message, PERSISTENT_BANNED_IRQS ":"))
+                fprintf(stderr, "%s is irqbalctl's persistent ban: irqbalctl --persistent "
+                        "unban-irq lifts it.\n", PERSISTENT_BANNED_IRQS);
         return EXIT_FAIL;
 }
 
@@ -346,8 +375,12 @@ static int verb_irqs(struct ctl *c, int argc, char **argv)
                 table_add(t, "%s", *i.effective ? i.effective : i.affinity);
                 table_add(t, "%.1f", i.rate);
                 table_add(t, "%.4f", i.load);
-                table_add(t, "%s%s%s%s", i.state, *i.reason ? " (" : "", i.reason,
-                          *i.reason ? ")" : "");
+                /* "banned by FILE:LINE (Ban=yes)" already starts with the state. */
+                if (g_str_has_prefix(i.reason, i.state) && i.reason[strlen(i.state)] == ' ')
+                        table_add(t, "%s", i.reason);
+                else
+                        table_add(t, "%s%s%s%s", i.state, *i.reason ? " (" : "", i.reason,
+                                  *i.reason ? ")" : "");
         }
         if (r >= 0)
                 r = sd_bus_message_exit_container(reply);
@@ -788,23 +821,248 @@ static int verb_reload(struct ctl *c, int argc, char **argv)
         if (c->json != JSON_OFF)
                 print_action_json(c, NULL, NULL, 0);
         else
-                printf("Reloaded the topology and the CPU bans.\n");
+                printf("Reloaded the policy files, the topology and the CPU bans.\n");
         return EXIT_OK;
+}
+
+/* ---- policy files ------------------------------------------------------------------ */
+
+/* The drop-in irqbald writes for a change of KIND ("policy", "banned-irqs",
+ * "banned-cpus"; enum manager_dropin): the names manager.h gives. Malloc'd. */
+static char *dropin_path(const struct ctl *c, const char *kind)
+{
+        return g_strdup_printf("%s/%s-irqbalctl-%s.conf",
+                               c->persistent ? CONFIG_PERSISTENT_DIR : CONFIG_RUNTIME_DIR,
+                               c->persistent ? "90" : "95", kind);
+}
+
+/* Where a change went, so that the operator can find, edit or delete it. */
+static void print_written(const struct ctl *c, const char *kind)
+{
+        char *path = dropin_path(c, kind);
+
+        if (c->legend)
+                printf("Written to %s%s.\n", path,
+                       c->persistent ? "" : " (gone after a reboot; --persistent writes to "
+                       CONFIG_PERSISTENT_DIR ")");
+        g_free(path);
+}
+
+/* In JSON mode a change prints what it set, whether it lasts and the file written. */
+static void print_change_json(const struct ctl *c, const char *key, const char *s,
+                              const GArray *irqs, const char *kind)
+{
+        GString *out = g_string_new(NULL);
+        char *path = dropin_path(c, kind);
+        struct json_writer w;
+
+        json_start(c, &w, out);
+        json_begin_object(&w);
+        json_key(&w, key);
+        if (irqs) {
+                json_begin_array(&w);
+                for (size_t i = 0; i < irqs->len; i++)
+                        json_uint(&w, g_array_index(irqs, uint32_t, i));
+                json_end_array(&w);
+        } else
+                json_string(&w, s);
+        json_key(&w, "persistent");     json_bool(&w, c->persistent);
+        json_key(&w, "file");           json_string(&w, path);
+        json_end_object(&w);
+        print_json(out);
+        g_string_free(out, TRUE);
+        g_free(path);
 }
 
 static int verb_set_policy(struct ctl *c, int argc, char **argv)
 {
         sd_bus_message *reply = NULL;
-        int ret = call(c, "set the policy", "SetPolicy", &reply, "s", argv[1]);
+        int ret;
+
+        /* SetPolicyEx only when needed: plain SetPolicy is the older, wider API. */
+        if (c->persistent)
+                ret = call(c, "set the policy", "SetPolicyEx", &reply, "sb", argv[1], 1);
+        else
+                ret = call(c, "set the policy", "SetPolicy", &reply, "s", argv[1]);
+        sd_bus_message_unref(reply);
+        if (ret != EXIT_OK)
+                return ret;
+        if (c->json != JSON_OFF)
+                print_change_json(c, "policy", argv[1], NULL, "policy");
+        else {
+                printf("Policy set to %s from the next cycle on.\n", argv[1]);
+                print_written(c, "policy");
+        }
+        return EXIT_OK;
+}
+
+/* ban-irq IRQ… and unban-irq IRQ…: every argument is checked before the first call, so
+ * that a typo changes nothing; a failed call stops there (the earlier ones stand). */
+static int ban_irqs(struct ctl *c, int argc, char **argv, bool ban)
+{
+        GArray *irqs = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+        int ret = EXIT_OK;
+
+        for (int i = 1; i < argc && ret == EXIT_OK; i++) {
+                uint32_t irq;
+
+                ret = parse_irq(argv[i], &irq);
+                if (ret == EXIT_OK)
+                        g_array_append_val(irqs, irq);
+        }
+        for (size_t i = 0; i < irqs->len && ret == EXIT_OK; i++) {
+                uint32_t irq = g_array_index(irqs, uint32_t, i);
+                sd_bus_message *reply = NULL;
+                char what[64];
+
+                snprintf(what, sizeof(what), "%s IRQ %" PRIu32, ban ? "ban" : "unban", irq);
+                ret = call(c, what, ban ? "BanIrq" : "UnbanIrq", &reply, "ub", irq,
+                           (int) c->persistent);
+                sd_bus_message_unref(reply);
+                if (ret == EXIT_OK && c->json == JSON_OFF)
+                        printf(ban ? "IRQ %" PRIu32 " banned: irqbald leaves it where it is from "
+                               "now on.\n" : "IRQ %" PRIu32 " unbanned: irqbald balances it "
+                               "from the next cycle on.\n", irq);
+        }
+        if (ret == EXIT_OK) {
+                if (c->json != JSON_OFF)
+                        print_change_json(c, ban ? "banned_irqs" : "unbanned_irqs", NULL, irqs,
+                                          "banned-irqs");
+                else
+                        print_written(c, "banned-irqs");
+        }
+        g_array_unref(irqs);
+        return ret;
+}
+
+static int verb_ban_irq(struct ctl *c, int argc, char **argv)
+{
+        return ban_irqs(c, argc, argv, true);
+}
+
+static int verb_unban_irq(struct ctl *c, int argc, char **argv)
+{
+        return ban_irqs(c, argc, argv, false);
+}
+
+static int verb_ban_cpus(struct ctl *c, int argc, char **argv)
+{
+        sd_bus_message *reply = NULL;
+        /* "none" reads better on a command line than "". */
+        const char *list = strcmp(argv[1], "none") == 0 ? "" : argv[1];
+        int ret = call(c, "ban the CPUs", "BanCPUs", &reply, "sb", list, (int) c->persistent);
 
         sd_bus_message_unref(reply);
         if (ret != EXIT_OK)
                 return ret;
         if (c->json != JSON_OFF)
-                print_action_json(c, "policy", argv[1], 0);
-        else
-                printf("Policy set to %s from the next cycle on.\n", argv[1]);
+                print_change_json(c, "banned_cpus", list, NULL, "banned-cpus");
+        else {
+                if (strpbrk(list, ",-"))
+                        printf("CPUs %s banned: irqbald moves IRQs off them from the next cycle "
+                               "on.\n", list);
+                else if (*list)
+                        printf("CPU %s banned: irqbald moves IRQs off it from the next cycle "
+                               "on.\n", list);
+                else
+                        printf("irqbalctl bans no CPUs any more.\n");
+                print_written(c, "banned-cpus");
+        }
         return EXIT_OK;
+}
+
+/* The number of files in the configuration in force, or -1 when unknown. */
+static int count_config_files(struct ctl *c)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        char **files = NULL;
+        int n = -1;
+
+        if (sd_bus_get_property_strv(c->bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "ConfigFiles",
+                                     &error, &files) >= 0) {
+                /* sd-bus gives NULL for an empty array. */
+                n = files ? (int) g_strv_length(files) : 0;
+                g_strfreev(files);
+        }
+        sd_bus_error_free(&error);
+        return n;
+}
+
+static int verb_check_config(struct ctl *c, int argc, char **argv)
+{
+        sd_bus_message *reply = NULL;
+        GString *out = g_string_new(NULL), *text = g_string_new(NULL);
+        struct json_writer w;
+        const char *file, *severity, *message;
+        unsigned errors = 0, warnings = 0;
+        uint32_t line;
+        int ok = 0, r, ret;
+
+        ret = call(c, "check the policy files", "CheckConfig", &reply, NULL);
+        if (ret != EXIT_OK)
+                goto finish;
+        r = sd_bus_message_read(reply, "b", &ok);
+        json_start(c, &w, out);
+        json_begin_object(&w);
+        json_key(&w, "ok");
+        json_bool(&w, ok);
+        json_key(&w, "findings");
+        json_begin_array(&w);
+        if (r >= 0)
+                r = sd_bus_message_enter_container(reply, 'a', "(suss)");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(suss)", &file, &line, &severity,
+                                                  &message)) > 0) {
+                json_begin_object(&w);
+                json_key(&w, "file");           json_string(&w, file);
+                json_key(&w, "line");
+                if (line)
+                        json_uint(&w, line);
+                else
+                        json_null(&w);
+                json_key(&w, "severity");       json_string(&w, severity);
+                json_key(&w, "message");        json_string(&w, message);
+                json_end_object(&w);
+                /* As irqbald --check-config prints them: FILE:LINE: error: MESSAGE. */
+                g_string_append(text, file);
+                if (line)
+                        g_string_append_printf(text, ":%" PRIu32, line);
+                g_string_append_printf(text, ": %s: %s\n", severity, message);
+                if (strcmp(severity, "error") == 0)
+                        errors++;
+                else
+                        warnings++;
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(reply);
+        json_end_array(&w);
+        json_end_object(&w);
+        if (r < 0) {
+                ret = parse_failed(r);
+                goto finish;
+        }
+        if (c->json != JSON_OFF)
+                print_json(out);
+        else {
+                fputs(text->str, stdout);
+                if (c->legend && errors + warnings > 0)
+                        printf("%u error%s, %u warning%s%s\n", errors, errors == 1 ? "" : "s",
+                               warnings, warnings == 1 ? "" : "s",
+                               ok ? "." : "; irqbald would refuse this configuration.");
+                else if (c->legend) {
+                        int n = count_config_files(c);
+
+                        if (n >= 0)
+                                printf("No problems found in %d file%s.\n", n, n == 1 ? "" : "s");
+                        else
+                                printf("No problems found.\n");
+                }
+        }
+        ret = ok ? EXIT_OK : EXIT_FAIL;
+finish:
+        sd_bus_message_unref(reply);
+        g_string_free(out, TRUE);
+        g_string_free(text, TRUE);
+        return ret;
 }
 
 static int verb_set_interval(struct ctl *c, int argc, char **argv)
@@ -866,33 +1124,44 @@ static int verb_policies(struct ctl *c, int argc, char **argv)
 
 /* ---- main ------------------------------------------------------------------------ */
 
+/* A verb's arguments: MIN to MAX of them after the verb, MAX -1 = no limit. */
+#define MANY -1
+
 static const struct verb {
         const char *name;
-        int args;               /* exact number of arguments after the verb */
+        int min_args, max_args;
+        bool persistent;        /* takes --persistent: it writes a policy file */
         const char *usage;
         int (*run)(struct ctl *c, int argc, char **argv);
 } verbs[] = {
-        { "status",       0, "status                 the daemon's state (default)", verb_status },
-        { "irqs",         0, "irqs                   every IRQ, where it runs and why", verb_irqs },
-        { "cpus",         0, "cpus                   per-CPU load and IRQs, by node and package", verb_cpus },
-        { "topology",     0, "topology               nodes, packages, cores and CPU bans", verb_topology },
-        { "explain",      1, "explain IRQ            why an IRQ is where it is", verb_explain },
-        { "plan",         0, "plan                   the moves the next cycle would make", verb_plan },
-        { "rebalance",    0, "rebalance              run a balancing cycle now (root)", verb_rebalance },
-        { "reload",       0, "reload                 reload the topology and CPU bans (root)", verb_reload },
-        { "set-policy",   1, "set-policy NAME        switch the policy (root)", verb_set_policy },
-        { "set-interval", 1, "set-interval SEC       set the time between cycles (root)", verb_set_interval },
-        { "policies",     0, "policies               list the built-in policies", verb_policies },
+        { "status",       0, 0,    false, "status                 the daemon's state (default)", verb_status },
+        { "irqs",         0, 0,    false, "irqs                   every IRQ, where it runs and why", verb_irqs },
+        { "cpus",         0, 0,    false, "cpus                   per-CPU load and IRQs, by node and package", verb_cpus },
+        { "topology",     0, 0,    false, "topology               nodes, packages, cores and CPU bans", verb_topology },
+        { "explain",      1, 1,    false, "explain IRQ            why an IRQ is where it is", verb_explain },
+        { "plan",         0, 0,    false, "plan                   the moves the next cycle would make", verb_plan },
+        { "check-config", 0, 0,    false, "check-config           check the policy files as a reload would", verb_check_config },
+        { "rebalance",    0, 0,    false, "rebalance              run a balancing cycle now (root)", verb_rebalance },
+        { "reload",       0, 0,    false, "reload                 reload the policy files, topology and CPU bans (root)", verb_reload },
+        { "set-policy",   1, 1,    true,  "set-policy NAME        switch the policy (root)", verb_set_policy },
+        { "ban-irq",      1, MANY, true,  "ban-irq IRQ...         leave IRQs where they are (root)", verb_ban_irq },
+        { "unban-irq",    1, MANY, true,  "unban-irq IRQ...       balance IRQs banned with ban-irq again (root)", verb_unban_irq },
+        { "ban-cpus",     1, 1,    true,  "ban-cpus LIST          keep IRQs off these CPUs, e.g. 2-5,8 or none (root)", verb_ban_cpus },
+        { "set-interval", 1, 1,    false, "set-interval SEC       set the time between cycles (root)", verb_set_interval },
+        { "policies",     0, 0,    false, "policies               list the built-in policies", verb_policies },
 };
 
 static void help(FILE *f)
 {
-        fprintf(f, "Usage: irqbalctl [OPTIONS] [VERB [ARG]]\n\n"
+        fprintf(f, "Usage: irqbalctl [OPTIONS] [VERB [ARG...]]\n\n"
                 "Query and control irqbald, the IRQ affinity daemon, over D-Bus.\n\nVerbs:\n");
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 fprintf(f, "  %s\n", verbs[i].usage);
         fprintf(f, "\nOptions:\n"
                 "  --json=pretty|short|off  print JSON (--json alone: pretty)\n"
+                "      --persistent         set-policy, ban-irq, unban-irq, ban-cpus: write to\n"
+                "                           " CONFIG_PERSISTENT_DIR " (kept across reboots),\n"
+                "                           not " CONFIG_RUNTIME_DIR "\n"
                 "      --no-pager           do not pipe into a pager (irqbalctl never pages)\n"
                 "      --no-legend          leave out column headers and summaries\n"
                 "  -h, --help               show this help\n"
@@ -901,7 +1170,15 @@ static void help(FILE *f)
                 "denied.\n");
 }
 
-enum { ARG_JSON = 0x100, ARG_NO_PAGER, ARG_NO_LEGEND, ARG_VERSION };
+/* "no arguments", "one argument", "one or more arguments". */
+static const char *args_wanted(const struct verb *v)
+{
+        if (v->max_args == MANY)
+                return "one or more arguments";
+        return v->max_args ? "one argument" : "no arguments";
+}
+
+enum { ARG_JSON = 0x100, ARG_NO_PAGER, ARG_NO_LEGEND, ARG_VERSION, ARG_PERSISTENT };
 
 int main(int argc, char **argv)
 {
@@ -909,6 +1186,7 @@ int main(int argc, char **argv)
                 { "json",      optional_argument, NULL, ARG_JSON },
                 { "no-pager",  no_argument,       NULL, ARG_NO_PAGER },
                 { "no-legend", no_argument,       NULL, ARG_NO_LEGEND },
+                { "persistent", no_argument,      NULL, ARG_PERSISTENT },
                 { "help",      no_argument,       NULL, 'h' },
                 { "version",   no_argument,       NULL, ARG_VERSION },
                 {}
@@ -933,6 +1211,9 @@ int main(int argc, char **argv)
                 case ARG_NO_LEGEND:
                         c.legend = false;
                         break;
+                case ARG_PERSISTENT:
+                        c.persistent = true;
+                        break;
                 case 'h':
                         help(stdout);
                         return EXIT_OK;
@@ -956,10 +1237,16 @@ int main(int argc, char **argv)
                 }
         }
         nargs = optind < argc ? argc - optind - 1 : 0;
-        if (nargs != verb->args) {
+        if (nargs < verb->min_args || (verb->max_args != MANY && nargs > verb->max_args)) {
+                /* The usage column ends at the first double blank. */
                 fprintf(stderr, "%s takes %s; usage: irqbalctl %.*s\n", verb->name,
-                        verb->args ? "one argument" : "no arguments",
-                        (int) strcspn(verb->usage, " "), verb->usage);
+                        args_wanted(verb), (int) (strstr(verb->usage, "  ") - verb->usage),
+                        verb->usage);
+                return EXIT_USAGE;
+        }
+        if (c.persistent && !verb->persistent) {
+                fprintf(stderr, "--persistent is for the verbs that write policy files "
+                        "(set-policy, ban-irq, unban-irq, ban-cpus), not %s.\n", verb->name);
                 return EXIT_USAGE;
         }
         ret = verb->run(&c, nargs + 1, optind < argc ? argv + optind : argv);

@@ -76,6 +76,11 @@ int apply_state_new(const struct irqbal_root *root, const struct apply_config *c
         return 0;
 }
 
+void apply_set_respect_external_pins(struct apply_state *a, bool respect)
+{
+        a->config.respect_external_pins = respect;
+}
+
 void apply_state_free(struct apply_state *a)
 {
         if (!a)

@@ -7,6 +7,7 @@
 #include <systemd/sd-bus.h>
 
 #include "irqbal/bus.h"
+#include "irqbal/config.h"
 #include "irqbal/cpuset.h"
 #include "irqbal/log.h"
 #include "irqbal/manager.h"
@@ -29,12 +30,13 @@ enum prop {
         PROP_MOVES,
         PROP_FAILED_MOVES,
         PROP_PEAK_LOAD,
+        PROP_CONFIG_FILES,
         _PROP_MAX,
 };
 
 static const struct {
         const char *name;
-        char type;      /* 's', 't', 'u' or 'd' */
+        char type;      /* 's', 't', 'u', 'd' or 'a' (as) */
 } props[_PROP_MAX] = {
         [PROP_VERSION] = { "Version", 's' },
         [PROP_POLICY] = { "Policy", 's' },
@@ -51,13 +53,44 @@ static const struct {
         [PROP_MOVES] = { "Moves", 't' },
         [PROP_FAILED_MOVES] = { "FailedMoves", 't' },
         [PROP_PEAK_LOAD] = { "PeakLoad", 'd' },
+        [PROP_CONFIG_FILES] = { "ConfigFiles", 'a' },
 };
 
 struct prop_value {
         uint64_t u;     /* 't' and 'u' */
         double d;
-        char *s;        /* malloc'd */
+        char *s;        /* 's', malloc'd */
+        char **strv;    /* 'a', malloc'd */
 };
+
+static void prop_value_done(struct prop_value *v)
+{
+        free(v->s);
+        if (v->strv)
+                for (char **p = v->strv; *p; p++)
+                        free(*p);
+        free(v->strv);
+        *v = (struct prop_value) {};
+}
+
+/* A NULL-terminated copy of N strings; NULL on ENOMEM. */
+static char **strv_copy(char *const *src, size_t n)
+{
+        char **v = calloc(n + 1, sizeof(char *));
+
+        if (!v)
+                return NULL;
+        for (size_t i = 0; i < n; i++) {
+                v[i] = strdup(src[i]);
+                if (!v[i]) {
+                        while (i > 0)
+                                free(v[--i]);
+                        free(v);
+                        return NULL;
+                }
+        }
+        return v;
+}
 
 /* The values last sent in PropertiesChanged. */
 struct bus_cache {
@@ -134,12 +167,32 @@ static int read_prop(const struct manager *m, enum prop p, struct prop_value *re
         case PROP_PEAK_LOAD:
                 ret->d = m->peak_load;
                 break;
+        case PROP_CONFIG_FILES:
+                ret->strv = strv_copy(m->conf.files, m->conf.n_files);
+                break;
         default:
                 return -EINVAL;
         }
-        if (props[p].type == 's' && !ret->s)
+        if ((props[p].type == 's' && !ret->s) || (props[p].type == 'a' && !ret->strv))
                 return -ENOMEM;
         return 0;
+}
+
+static bool strv_equal(char *const *a, char *const *b)
+{
+        for (; *a && *b; a++, b++)
+                if (strcmp(*a, *b) != 0)
+                        return false;
+        return !*a && !*b;
+}
+
+/* Whether the NULL-terminated A holds the N strings of B. */
+static bool strv_equal_n(char *const *a, char *const *b, size_t n)
+{
+        for (size_t i = 0; i < n; i++, a++)
+                if (!*a || strcmp(*a, b[i]) != 0)
+                        return false;
+        return !*a;
 }
 
 static bool prop_equal(enum prop p, const struct prop_value *a, const struct prop_value *b)
@@ -147,6 +200,8 @@ static bool prop_equal(enum prop p, const struct prop_value *a, const struct pro
         switch (props[p].type) {
         case 's':
                 return strcmp(a->s, b->s) == 0;
+        case 'a':
+                return strv_equal(a->strv, b->strv);
         case 'd':
                 return a->d == b->d;
         default:
@@ -159,6 +214,8 @@ static int append_prop(sd_bus_message *reply, enum prop p, const struct prop_val
         switch (props[p].type) {
         case 's':
                 return sd_bus_message_append(reply, "s", v->s);
+        case 'a':
+                return sd_bus_message_append_strv(reply, v->strv);
         case 'd':
                 return sd_bus_message_append(reply, "d", v->d);
         case 'u':
@@ -183,7 +240,7 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
                 if (r < 0)
                         return r;
                 r = append_prop(reply, p, &v);
-                free(v.s);
+                prop_value_done(&v);
                 return r;
         }
         return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_PROPERTY,
@@ -202,13 +259,18 @@ void bus_emit_properties_changed(struct manager *m)
         for (enum prop p = 0; p < _PROP_MAX; p++) {
                 struct prop_value v;
 
+                /* The file list changes only when a configuration is taken into use:
+                 * compare it in place rather than copy it every cycle. */
+                if (p == PROP_CONFIG_FILES && cache->valid &&
+                    strv_equal_n(cache->v[p].strv, m->conf.files, m->conf.n_files))
+                        continue;
                 if (read_prop(m, p, &v) < 0)
                         return;
                 if (cache->valid && prop_equal(p, &v, &cache->v[p])) {
-                        free(v.s);
+                        prop_value_done(&v);
                         continue;
                 }
-                free(cache->v[p].s);
+                prop_value_done(&cache->v[p]);
                 cache->v[p] = v;
                 /* Version never changes: it is const and not emitted. */
                 if (p != PROP_VERSION)
@@ -501,34 +563,108 @@ static int method_rebalance(sd_bus_message *msg, void *userdata, sd_bus_error *e
         return sd_bus_reply_method_return(msg, "t", m->cycles);
 }
 
+/* The findings as text ("FILE:LINE: error: MESSAGE" lines), or a placeholder when
+ * formatting them ran out of memory: an error reply must still go out. */
+static char *diags_text(const struct config_diags *diags)
+{
+        char *s = config_diags_format(diags);
+
+        return s ? s : strdup("(the findings could not be formatted: out of memory)\n");
+}
+
+/* Replies to a change of the policy files that failed. Errors in the files are
+ * InvalidConfig with every finding, an option given on the command line that wins
+ * over the files is OverriddenByCommandLine, anything else keeps its errno. WHAT is
+ * the request ("Banning IRQ 40") and OPTION the command-line option that overrides it,
+ * or NULL. Callers map the errors peculiar to one method first. */
+static int change_failed(sd_bus_error *error, int r, const struct config_diags *diags,
+                         const char *what, const char *option)
+{
+        if (r == -EINVAL && diags->errors > 0) {
+                _cleanup_free_ char *text = diags_text(diags);
+
+                return sd_bus_error_setf(error, BUS_ERROR_INVALID_CONFIG,
+                                         "%s failed; the old configuration stays in force:\n%s",
+                                         what, text ? text : "");
+        }
+        if (r == -EBUSY)
+                return sd_bus_error_setf(error, BUS_ERROR_OVERRIDDEN_BY_COMMAND_LINE,
+                                         "irqbald was started with %s, which wins over policy "
+                                         "files; remove it from the command line (ExecStart=) "
+                                         "to change this at runtime.",
+                                         option ? option : "--policy (or --ban-cpus)");
+        return sd_bus_error_set_errnof(error, -r, "%s failed: %s; the old configuration stays "
+                                       "in force.", what, strerror(-r));
+}
+
 static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
         struct manager *m = userdata;
+        struct config_diags diags = {};
         int r = check_privileged(msg, "reload", error);
 
         if (r < 0)
                 return r;
-        r = manager_reload(m);
+        r = manager_reload(m, &diags);
         if (r < 0)
-                return sd_bus_error_set_errnof(error, -r, "Reload failed: %s; the old "
-                                               "configuration stays in force.", strerror(-r));
-        return sd_bus_reply_method_return(msg, NULL);
+                r = change_failed(error, r, &diags, "Reload", NULL);
+        else
+                r = sd_bus_reply_method_return(msg, NULL);
+        config_diags_done(&diags);
+        return r;
 }
 
-static int method_set_policy(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+static const char *severity_name(enum config_severity s)
+{
+        return s == CONFIG_ERROR ? "error" : "warning";
+}
+
+/* Reads for everyone: it checks the files as a reload would and changes nothing. */
+static int method_check_config(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
         struct manager *m = userdata;
-        const char *name;
+        struct config_diags diags = {};
+        sd_bus_message *reply = NULL;
+        int r, check;
+
+        check = manager_check_config(m, &diags);
+        if (check < 0 && check != -EINVAL) {
+                r = sd_bus_error_set_errnof(error, -check, "Failed to check the policy files: %s",
+                                            strerror(-check));
+                goto finish;
+        }
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "b", (int) (check >= 0 && diags.errors == 0));
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(suss)");
+        for (size_t i = 0; r >= 0 && i < diags.n; i++) {
+                const struct config_diag *d = &diags.items[i];
+
+                r = sd_bus_message_append(reply, "(suss)", d->file ? d->file : "", d->line,
+                                          severity_name(d->severity), d->message ? d->message : "");
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
+finish:
+        sd_bus_message_unref(reply);
+        config_diags_done(&diags);
+        return r;
+}
+
+static int set_policy(sd_bus_message *msg, struct manager *m, const char *name, bool persistent,
+                      sd_bus_error *error)
+{
+        struct config_diags diags = {};
         int r;
 
-        r = sd_bus_message_read(msg, "s", &name);
-        if (r < 0)
-                return r;
         r = check_privileged(msg, "change the policy", error);
         if (r < 0)
                 return r;
-        r = manager_set_policy(m, name);
-        if (r == -EINVAL) {
+        r = manager_set_policy(m, name, persistent, &diags);
+        if (r == -EINVAL && diags.errors == 0) {
                 GString *known = g_string_new(NULL);
 
                 for (size_t i = 0; irqbal_policies[i]; i++)
@@ -536,11 +672,125 @@ static int method_set_policy(sd_bus_message *msg, void *userdata, sd_bus_error *
                 r = sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                       "Unknown policy '%s'; the policies are: %s.", name, known->str);
                 g_string_free(known, TRUE);
-                return r;
-        }
+        } else if (r < 0)
+                r = change_failed(error, r, &diags, "Changing the policy", "--policy");
+        else
+                r = sd_bus_reply_method_return(msg, NULL);
+        config_diags_done(&diags);
+        return r;
+}
+
+static int method_set_policy(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        const char *name;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &name);
         if (r < 0)
                 return r;
-        return sd_bus_reply_method_return(msg, NULL);
+        return set_policy(msg, userdata, name, false, error);
+}
+
+static int method_set_policy_ex(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        const char *name;
+        int persistent, r;
+
+        r = sd_bus_message_read(msg, "sb", &name, &persistent);
+        if (r < 0)
+                return r;
+        return set_policy(msg, userdata, name, persistent, error);
+}
+
+static int ban_irq(sd_bus_message *msg, struct manager *m, bool ban, sd_bus_error *error)
+{
+        struct config_diags diags = {};
+        char what[64];
+        uint32_t irq;
+        int persistent, r;
+
+        r = sd_bus_message_read(msg, "ub", &irq, &persistent);
+        if (r < 0)
+                return r;
+        r = check_privileged(msg, ban ? "ban IRQs" : "unban IRQs", error);
+        if (r < 0)
+                return r;
+        r = manager_ban_irq(m, irq, ban, persistent, &diags);
+        snprintf(what, sizeof(what), "%s IRQ %" PRIu32, ban ? "Banning" : "Unbanning", irq);
+        if (r == -ENOENT && ban)
+                r = sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                      "No IRQ %" PRIu32 " on this machine (it is not in "
+                                      "/proc/interrupts); ListIrqs() shows the IRQs there are. "
+                                      "To ban an IRQ that comes later, write a rule in "
+                                      CONFIG_PERSISTENT_DIR ".", irq);
+        else if (r == -EADDRINUSE) {
+                _cleanup_free_ char *text = diags_text(&diags);
+
+                r = sd_bus_error_setf(error, BUS_ERROR_STILL_BANNED,
+                                      "IRQ %" PRIu32 " stays banned by another policy file; "
+                                      "change or remove that rule:\n%s", irq, text ? text : "");
+        } else if (r < 0)
+                r = change_failed(error, r, &diags, what, NULL);
+        else
+                r = sd_bus_reply_method_return(msg, NULL);
+        config_diags_done(&diags);
+        return r;
+}
+
+static int method_ban_irq(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        return ban_irq(msg, userdata, true, error);
+}
+
+static int method_unban_irq(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        return ban_irq(msg, userdata, false, error);
+}
+
+static int method_ban_cpus(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        struct config_diags diags = {};
+        hwloc_bitmap_t cpus = NULL;
+        const char *list;
+        char what[128];
+        int persistent, r;
+
+        r = sd_bus_message_read(msg, "sb", &list, &persistent);
+        if (r < 0)
+                return r;
+        r = check_privileged(msg, "ban CPUs", error);
+        if (r < 0)
+                return r;
+        cpus = hwloc_bitmap_alloc();
+        if (!cpus)
+                return -ENOMEM;
+        r = cpulist_parse(list, cpus);
+        if (r == -EINVAL) {
+                r = sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                      "Not a CPU list: '%s'; write it like 2-5,8 (\"\" bans none).",
+                                      list);
+                goto finish;
+        }
+        if (r < 0)
+                goto finish;
+        r = manager_ban_cpus(m, cpus, persistent, &diags);
+        if (*list)
+                snprintf(what, sizeof(what), "Banning CPUs %s", list);
+        else
+                snprintf(what, sizeof(what), "Lifting irqbalctl's CPU bans");
+        if (r == -EINVAL && diags.errors == 0)
+                r = sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                      "Banning CPUs %s would leave no CPU for the IRQs; ban fewer "
+                                      "(UsableCPUs and BannedCPUs show the others).", list);
+        else if (r < 0)
+                r = change_failed(error, r, &diags, what, "--ban-cpus");
+        else
+                r = sd_bus_reply_method_return(msg, NULL);
+finish:
+        hwloc_bitmap_free(cpus);
+        config_diags_done(&diags);
+        return r;
 }
 
 static int method_set_interval(sd_bus_message *msg, void *userdata, sd_bus_error *error)
@@ -586,6 +836,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("Moves", "t", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("FailedMoves", "t", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("PeakLoad", "d", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ConfigFiles", "as", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD_WITH_NAMES("ListIrqs", NULL, ,
                                  "a(ussssibsssdds)", SD_BUS_PARAM(irqs),
                                  method_list_irqs, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -607,9 +858,24 @@ static const sd_bus_vtable manager_vtable[] = {
                                  "t", SD_BUS_PARAM(cycle),
                                  method_rebalance, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Reload", NULL, NULL, method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("CheckConfig", NULL, ,
+                                 "ba(suss)", SD_BUS_PARAM(ok) SD_BUS_PARAM(findings),
+                                 method_check_config, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("SetPolicy", "s", SD_BUS_PARAM(name),
                                  NULL, ,
                                  method_set_policy, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("SetPolicyEx", "sb", SD_BUS_PARAM(name) SD_BUS_PARAM(persistent),
+                                 NULL, ,
+                                 method_set_policy_ex, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("BanIrq", "ub", SD_BUS_PARAM(irq) SD_BUS_PARAM(persistent),
+                                 NULL, ,
+                                 method_ban_irq, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("UnbanIrq", "ub", SD_BUS_PARAM(irq) SD_BUS_PARAM(persistent),
+                                 NULL, ,
+                                 method_unban_irq, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("BanCPUs", "sb", SD_BUS_PARAM(cpus) SD_BUS_PARAM(persistent),
+                                 NULL, ,
+                                 method_ban_cpus, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("SetInterval", "t", SD_BUS_PARAM(usec),
                                  NULL, ,
                                  method_set_interval, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -683,7 +949,7 @@ static void cache_free(struct bus_cache *c)
         if (!c)
                 return;
         for (size_t i = 0; i < _PROP_MAX; i++)
-                free(c->v[i].s);
+                prop_value_done(&c->v[i]);
         free(c);
 }
 

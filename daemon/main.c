@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -72,6 +73,37 @@ static int oneshot(struct manager *m)
         return 0;
 }
 
+/* --check-config: what a start or a reload would find in the policy files, on this
+ * machine (or the one under --root). 0 without errors. */
+static int check_config(const struct options *opts)
+{
+        struct irqbal_root root = { .dirfd = -1 };
+        struct config_diags diags = {};
+        struct config conf = {};
+        struct settings settings = {};
+        struct topology *topo = NULL;
+        _cleanup_free_ char *text = NULL;
+        int r = root_open(&root, opts->root);
+
+        if (r < 0)
+                return log_error_errno(r, "Failed to open root directory %s: %m", opts->root);
+        r = manager_load_configuration(&root, opts, &conf, &settings, &topo, &diags);
+        text = config_diags_format(&diags);
+        fputs(text ? text : "", stdout);
+        if (r >= 0)
+                printf("%zu file%s checked: %s.\n", conf.n_files, conf.n_files == 1 ? "" : "s",
+                       diags.n ? "no errors" : "no problems found");
+        else if (diags.errors)
+                printf("%zu error%s: irqbald would not start, and a reload would keep the old "
+                       "configuration.\n", diags.errors, diags.errors == 1 ? "" : "s");
+        topology_free(topo);
+        settings_done(&settings);
+        config_done(&conf);
+        config_diags_done(&diags);
+        root_close(&root);
+        return r;
+}
+
 int main(int argc, char **argv)
 {
         struct options opts;
@@ -88,7 +120,18 @@ int main(int argc, char **argv)
                 return EXIT_SUCCESS;
         }
 
+        if (opts.check_config) {
+                r = check_config(&opts);
+                options_done(&opts);
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        }
+
         r = manager_new(&opts, &m);
+        if (r < 0 && !opts.oneshot)
+                /* systemd shows this line in "systemctl status" (the log says more). */
+                (void) sd_notifyf(0, "STATUS=Failed to start: %s\nERRNO=%i",
+                                  r == -EINVAL ? "invalid configuration, see irqbald --check-config"
+                                               : strerror(-r), -r);
         if (r >= 0)
                 r = opts.oneshot ? oneshot(m) : manager_run(m);
         manager_free(m);

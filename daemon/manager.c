@@ -39,7 +39,7 @@ static uint64_t now_usec(clockid_t clock)
 
 int manager_new(const struct options *opts, struct manager **ret)
 {
-        struct topology_options topts = { .spec = opts->topology, .banned = opts->banned };
+        struct config_diags diags = {};
         struct manager *m = calloc(1, sizeof(*m));
         struct apply_config aconf;
         int r;
@@ -49,30 +49,27 @@ int manager_new(const struct options *opts, struct manager **ret)
         m->opts = opts;
         m->root.dirfd = -1;
         m->state = MANAGER_STARTING;
-        m->interval_usec = (uint64_t) (opts->interval * 1e6);
-        m->policy = opts->policy ? policy_find(opts->policy) : policy_default();
-        if (!m->policy) {
-                r = log_error_errno(EINVAL, "Unknown policy '%s'; irqbald --list-policies "
-                                    "shows the policies there are.", opts->policy);
-                goto fail;
-        }
-        policy_params_default(&m->params);
-        m->params.hysteresis = opts->hysteresis;
-        m->params.pack_low = opts->pack_low;
-        m->params.pack_high = opts->pack_high;
-        if (!hwloc_bitmap_iszero(opts->housekeeping))
-                m->params.housekeeping = opts->housekeeping;
 
         r = root_open(&m->root, opts->root);
         if (r < 0) {
                 log_error_errno(r, "Failed to open root directory %s: %m", opts->root);
                 goto fail;
         }
-        r = topology_load(&m->root, &topts, &m->topo);
-        if (r < 0) {
-                log_error_errno(r, "Failed to load the topology: %m");
+        r = manager_load_configuration(&m->root, opts, &m->conf, &m->settings, &m->topo, &diags);
+        manager_log_diags(&diags);
+        if (r == -EINVAL && diags.errors) {
+                /* Balancing without the operator's bans could put interrupts on
+                 * real-time CPUs: better not to start. */
+                log_error("Not starting: %zu error%s in the policy files (irqbald "
+                          "--check-config lists them).", diags.errors, diags.errors == 1 ? "" : "s");
+                config_diags_done(&diags);
                 goto fail;
         }
+        config_diags_done(&diags);
+        if (r < 0)
+                goto fail;
+        m->policy = m->settings.policy;
+        m->interval_usec = (uint64_t) (m->settings.interval * 1e6);
         m->cpu_load_len = (size_t) hwloc_bitmap_last(m->topo->all) + 1;
         m->cpu_load = calloc(m->cpu_load_len, sizeof(double));
         if (!m->cpu_load) {
@@ -82,7 +79,7 @@ int manager_new(const struct options *opts, struct manager **ret)
         observer_init(&m->obs, &m->root, m->topo);
         apply_config_default(&aconf);
         aconf.dry_run = opts->dry_run;
-        aconf.respect_external_pins = opts->respect_external_pins;
+        aconf.respect_external_pins = m->settings.respect_external_pins;
         r = apply_state_new(&m->root, &aconf, &m->apply);
         if (r < 0)
                 goto fail;
@@ -108,9 +105,12 @@ void manager_free(struct manager *m)
         free(m->pirqs);
         plan_done(&m->plan);
         plan_done(&m->next_plan);
+        free(m->effects);
         apply_state_free(m->apply);
         free(m->cpu_load);
         topology_free(m->topo);
+        settings_done(&m->settings);
+        config_done(&m->conf);
         if (m->root.dirfd >= 0)
                 root_close(&m->root);
         free(m);
@@ -158,7 +158,7 @@ int manager_sample(struct manager *m, double fallback_window)
                         window = fallback_window;
         }
         /* DESIGN §4.7: re-read the online CPUs every cycle, whatever else tells us. */
-        r = topology_refresh(m->topo, &m->root, m->opts->banned);
+        r = topology_refresh(m->topo, &m->root, m->settings.banned);
         if (r < 0)
                 return log_error_errno(r, "Failed to re-read the online CPUs: %m");
         if (r > 0) {
@@ -229,55 +229,114 @@ static int previous_cpu(const struct manager *m, unsigned irq)
         return hwloc_bitmap_first(p->cpus);
 }
 
+/* What the rules say about each IRQ, resolved again only when the inventory or the
+ * configuration changed since: O(IRQs × rules) then, nothing in steady cycles. */
+int manager_update_rule_effects(struct manager *m)
+{
+        const struct irq_inventory *inv = &m->obs.inv;
+
+        if (m->effects_valid && m->effects_obs_generation == m->obs.generation &&
+            m->effects_config_generation == m->config_generation)
+                return 0;
+        if (inv->n > m->effects_cap) {
+                struct rule_effect *e = realloc(m->effects, inv->n * sizeof(*e));
+
+                if (!e)
+                        return -ENOMEM;
+                m->effects = e;
+                m->effects_cap = inv->n;
+        }
+        for (size_t i = 0; i < inv->n; i++)
+                rules_resolve(&m->conf, &inv->irqs[i], &m->effects[i]);
+        m->effects_obs_generation = m->obs.generation;
+        m->effects_config_generation = m->config_generation;
+        m->effects_valid = true;
+        return 0;
+}
+
+/* Sets why irqbald leaves IRQ alone this cycle (NULL: it does not), allocating only
+ * when the reason changed, so that steady cycles do not allocate per IRQ. */
+static int set_balancing_note(struct irq *irq, const char *note)
+{
+        if (!note || !irq->balancing_note || strcmp(note, irq->balancing_note) != 0) {
+                free(irq->balancing_note);
+                irq->balancing_note = NULL;
+                if (note && !(irq->balancing_note = strdup(note)))
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
 static int build_policy_input(struct manager *m, struct policy_input *in)
 {
         const struct irq_inventory *inv = &m->obs.inv;
         int r = reserve_policy_input(m, inv->n);
 
+        if (r >= 0)
+                r = manager_update_rule_effects(m);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < inv->n; i++) {
                 struct irq *irq = &inv->irqs[i];
                 struct policy_irq *p = &m->pirqs[i];
+                const struct rule_effect *e = &m->effects[i];
                 /* Where it runs is the effective CPU. But a movable IRQ whose mask still
                  * spans several CPUs was never placed: the kernel's pick inside the mask
                  * is no placement worth keeping, so the policy sees the mask. */
-                bool effective = irq->has_effective && !hwloc_bitmap_iszero(irq->effective) &&
-                                 (!irq_is_balanced(irq) || hwloc_bitmap_weight(irq->affinity) == 1);
+                bool effective;
                 hwloc_const_bitmap_t full = apply_full_cpus(m->apply, irq->number);
-                const char *why;
+                char note[160], origin[128];
+                const char *why = NULL;
 
-                /* The kernel refused it, someone pinned it, or it is backing off: a
-                 * judgement of this cycle, so the inventory's own view stays as is. */
-                free(irq->balancing_note);
-                irq->balancing_note = NULL;
-                if (irq->movable && !apply_may_balance(m->apply, irq->number, &why))
-                        irq->balancing_note = strdup(why ? why : "left alone");
                 hwloc_bitmap_copy(m->allowed[i], m->topo->usable);
                 if (full)
                         hwloc_bitmap_andnot(m->allowed[i], m->allowed[i], full);
+                if (e->cpus)
+                        hwloc_bitmap_and(m->allowed[i], m->allowed[i], e->cpus);
+                /* A policy file's ban, then the kernel's refusal, someone else's pin or
+                 * a back-off: judgements of this cycle, so the inventory's own view
+                 * stays as is. */
+                if (irq->movable && e->ban) {
+                        snprintf(note, sizeof(note), "banned by %s (Ban=yes)",
+                                 config_origin_format(&e->ban_origin, origin, sizeof(origin)));
+                        why = note;
+                } else if (irq->movable && !apply_may_balance(m->apply, irq->number, &why))
+                        why = why ? why : "left alone";
+                else if (irq->movable && e->cpus && hwloc_bitmap_iszero(m->allowed[i])) {
+                        snprintf(note, sizeof(note), "no usable CPU in CPUs= of %s",
+                                 config_origin_format(&e->cpus_origin, origin, sizeof(origin)));
+                        why = note;
+                }
+                r = set_balancing_note(irq, why);
+                if (r < 0)
+                        return r;
+                effective = irq->has_effective && !hwloc_bitmap_iszero(irq->effective) &&
+                            (!irq_is_balanced(irq) || hwloc_bitmap_weight(irq->affinity) == 1);
                 *p = (struct policy_irq) {
                         .irq = irq->number,
                         .name = irq->name,
                         .device = irq->device,
                         .class = irq->class,
-                        .node = irq->node,
-                        .load = irq->planned_load,
+                        .node = e->node_origin.file ? e->node : irq->node,
+                        .load = irq->planned_load * e->weight,
                         .movable = irq_is_balanced(irq) && !hwloc_bitmap_iszero(m->allowed[i]),
                         .allowed = m->allowed[i],
                         .current = effective ? irq->effective : irq->affinity,
                         .hint = irq->hint,
                         .previous = previous_cpu(m, irq->number),
+                        .policy = e->policy ? policy_find(e->policy) : NULL,
+                        .exclusive = e->exclusive,
                 };
         }
         *in = (struct policy_input) {
-                .topo = m->topo, .irqs = m->pirqs, .n = inv->n, .params = &m->params,
+                .topo = m->topo, .irqs = m->pirqs, .n = inv->n, .params = &m->settings.params,
         };
         return 0;
 }
 
 /* Per-CPU load if the plan is carried out: movable IRQs on their targets, the others
- * where they are; a set target shares the load over its CPUs. */
+ * where they are; a set target shares the load over its CPUs. Real loads, without the
+ * rules' Weight=. IN is indexed like the inventory. */
 static void account_plan(struct manager *m, const struct policy_input *in)
 {
         memset(m->cpu_load, 0, m->cpu_load_len * sizeof(double));
@@ -292,7 +351,7 @@ static void account_plan(struct manager *m, const struct policy_input *in)
                         continue;
                 hwloc_bitmap_foreach_begin(cpu, where)
                         if (cpu < m->cpu_load_len)
-                                m->cpu_load[cpu] += in->irqs[i].load / weight;
+                                m->cpu_load[cpu] += m->obs.inv.irqs[i].planned_load / weight;
                 hwloc_bitmap_foreach_end();
         }
         for (size_t c = 0; c < m->cpu_load_len; c++)
@@ -338,7 +397,7 @@ int manager_plan_and_apply(struct manager *m)
         r = build_policy_input(m, &in);
         if (r < 0)
                 return log_error_errno(r, "Failed to prepare the policy input: %m");
-        r = m->policy->plan(&in, &m->next_plan);
+        r = policy_plan_composed(m->policy, &in, &m->next_plan);
         if (r < 0)
                 return log_error_errno(r, "Policy %s failed: %m", m->policy->name);
 
@@ -441,12 +500,27 @@ static int on_reload_signal(sd_event_source *s, const struct signalfd_siginfo *s
         clock_gettime(CLOCK_MONOTONIC, &ts);
         (void) sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64 "\nSTATUS=Reloading",
                           (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u);
-        r = manager_reload(m);
-        if (r < 0)
-                (void) sd_notifyf(0, "READY=1\nSTATUS=Reload failed (%s), running as before",
-                                  strerror(-r));
-        else
-                (void) sd_notify(0, "READY=1\nSTATUS=Reloaded");
+        {
+                struct config_diags diags = {};
+
+                r = manager_reload(m, &diags);
+                if (r < 0 && diags.errors) {
+                        size_t i = 0;
+                        const struct config_diag *d;
+
+                        while (diags.items[i].severity != CONFIG_ERROR)
+                                i++;
+                        d = &diags.items[i];
+                        (void) sd_notifyf(0, "READY=1\nSTATUS=Reload failed, running as before: "
+                                          "%zu error%s, first %s:%u: %s", diags.errors,
+                                          diags.errors == 1 ? "" : "s", d->file, d->line, d->message);
+                } else if (r < 0)
+                        (void) sd_notifyf(0, "READY=1\nSTATUS=Reload failed (%s), running as before",
+                                          strerror(-r));
+                else
+                        (void) sd_notify(0, "READY=1\nSTATUS=Reloaded");
+                config_diags_done(&diags);
+        }
         return 0;
 }
 
@@ -458,7 +532,7 @@ static int on_stop_signal(sd_event_source *s, const struct signalfd_siginfo *si,
         (void) sd_notify(0, "STOPPING=1");
         m->state = MANAGER_STOPPING;
         bus_emit_properties_changed(m);
-        if (m->opts->restore_on_exit) {
+        if (m->settings.restore_on_exit) {
                 int r = apply_restore(m->apply);
 
                 if (r < 0)
@@ -530,20 +604,6 @@ int manager_run(struct manager *m)
         return sd_event_loop(m->event);
 }
 
-int manager_set_policy(struct manager *m, const char *name)
-{
-        const struct irqbal_policy *p = policy_find(name);
-
-        if (!p)
-                return -EINVAL;
-        if (p != m->policy)
-                log_info("Policy changed from %s to %s; it plans from the next cycle on.",
-                         m->policy->name, p->name);
-        m->policy = p;
-        bus_emit_properties_changed(m);
-        return 0;
-}
-
 int manager_set_interval(struct manager *m, uint64_t usec)
 {
         if (usec < MANAGER_INTERVAL_MIN_USEC || usec > MANAGER_INTERVAL_MAX_USEC)
@@ -562,69 +622,6 @@ int manager_set_interval(struct manager *m, uint64_t usec)
         return 0;
 }
 
-/* A new topology means new PCI locality: rebuild the inventory from the last table
- * read, keeping what was measured and planned, as a rescan does. */
-static int rescan_inventory(struct manager *m)
-{
-        struct irq_inventory inv;
-        int r;
-
-        if (!m->obs.have_prev)
-                return 0;
-        r = inventory_scan(&m->root, &m->obs.prev, m->topo, &inv);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < inv.n; i++) {
-                const struct irq *old = inventory_find(&m->obs.inv, inv.irqs[i].number);
-
-                if (!old)
-                        continue;
-                inv.irqs[i].rate = old->rate;
-                inv.irqs[i].load = old->load;
-                inv.irqs[i].planned_load = old->planned_load;
-                inv.irqs[i].has_planned_load = old->has_planned_load;
-                if (old->balancing_note)
-                        inv.irqs[i].balancing_note = strdup(old->balancing_note);
-        }
-        inventory_done(&m->obs.inv);
-        m->obs.inv = inv;
-        return 0;
-}
-
-int manager_reload(struct manager *m)
-{
-        struct topology_options topts = { .spec = m->opts->topology, .banned = m->opts->banned };
-        struct topology *topo = NULL;
-        size_t len;
-        double *load;
-        int r;
-
-        r = topology_load(&m->root, &topts, &topo);
-        if (r < 0)
-                return log_error_errno(r, "Failed to reload the topology, keeping the old one: %m");
-        len = (size_t) hwloc_bitmap_last(topo->all) + 1;
-        load = calloc(len, sizeof(double));
-        if (!load) {
-                topology_free(topo);
-                return -ENOMEM;
-        }
-        /* The old per-CPU loads stand until the next cycle accounts the plan again. */
-        memcpy(load, m->cpu_load, (len < m->cpu_load_len ? len : m->cpu_load_len) * sizeof(double));
-        free(m->cpu_load);
-        m->cpu_load = load;
-        m->cpu_load_len = len;
-        topology_free(m->topo);
-        m->topo = topo;
-        m->obs.topo = topo;
-        r = rescan_inventory(m);
-        if (r < 0)
-                return log_error_errno(r, "Failed to rescan the IRQs after reloading the topology: %m");
-        log_info("Reloaded the topology (%s): %d usable of %d CPUs.", topo->source,
-                 hwloc_bitmap_weight(topo->usable), hwloc_bitmap_weight(topo->all));
-        bus_emit_properties_changed(m);
-        return 0;
-}
-
 void manager_refresh_placement(struct manager *m)
 {
         inventory_refresh_placement(&m->root, &m->obs.inv);
@@ -639,7 +636,7 @@ int manager_preview_plan(struct manager *m, struct plan *ret)
         r = build_policy_input(m, &in);
         if (r < 0)
                 return r;
-        return m->policy->plan(&in, ret);
+        return policy_plan_composed(m->policy, &in, ret);
 }
 
 const char *manager_irq_state(const struct manager *m, const struct irq *irq)
@@ -648,6 +645,10 @@ const char *manager_irq_state(const struct manager *m, const struct irq *irq)
 
         if (!irq->movable)
                 return "unmovable";
+        if (m->effects_valid && m->effects_obs_generation == m->obs.generation &&
+            m->effects_config_generation == m->config_generation &&
+            (size_t) (irq - m->obs.inv.irqs) < m->obs.inv.n && m->effects[irq - m->obs.inv.irqs].ban)
+                return "banned";
         if (!apply_may_balance(m->apply, irq->number, &why) || irq->balancing_note) {
                 why = irq->balancing_note ? irq->balancing_note : why;
                 if (why && strncmp(why, "pinned", 6) == 0)
@@ -676,6 +677,53 @@ hwloc_const_bitmap_t manager_irq_cpus(const struct manager *m, const struct irq 
 void manager_counters(const struct manager *m, struct apply_counters *ret)
 {
         apply_total_counters(m->apply, ret);
+}
+
+/* The policy that plans IRQ and from where, then every rule that matched it with the
+ * keys it set, and the value of each key in the end (later files win key by key). */
+static void explain_policy_and_rules(const struct manager *m, const struct irq *irq, GString *out)
+{
+        struct rule_effect e;
+        char origin[128];
+        bool first = true;
+
+        rules_resolve(&m->conf, irq, &e);
+        if (e.policy)
+                g_string_append_printf(out, "  Policy:    %s (Policy= of %s; the daemon's is %s)\n",
+                                       e.policy, config_origin_format(&e.policy_origin, origin, sizeof(origin)),
+                                       m->policy->name);
+        else
+                g_string_append_printf(out, "  Policy:    %s (%s)\n", m->policy->name,
+                                       m->settings.policy_from);
+        for (size_t i = 0; i < m->conf.n_rules; i++) {
+                const struct config_rule *rule = &m->conf.rules[i];
+
+                if (!rule_matches(rule, irq))
+                        continue;
+                g_string_append_printf(out, "  %s %s:%u matched\n", first ? "Rules:    " : "          ",
+                                       rule->file, rule->match_line);
+                first = false;
+        }
+        if (first)
+                g_string_append(out, "  Rules:     none matched\n");
+        if (e.ban)
+                g_string_append_printf(out, "             Ban=yes from %s: irqbald leaves it alone\n",
+                                       config_origin_format(&e.ban_origin, origin, sizeof(origin)));
+        if (e.cpus) {
+                _cleanup_free_ char *list = cpulist_format(e.cpus);
+
+                g_string_append_printf(out, "             CPUs=%s from %s\n", list ? list : "?",
+                                       config_origin_format(&e.cpus_origin, origin, sizeof(origin)));
+        }
+        if (e.node_origin.file)
+                g_string_append_printf(out, "             Node=%d from %s (the device's is %d)\n", e.node,
+                                       config_origin_format(&e.node_origin, origin, sizeof(origin)), irq->node);
+        if (e.weight_origin.file)
+                g_string_append_printf(out, "             Weight=%g from %s\n", e.weight,
+                                       config_origin_format(&e.weight_origin, origin, sizeof(origin)));
+        if (e.exclusive)
+                g_string_append_printf(out, "             Exclusive=yes from %s\n",
+                                       config_origin_format(&e.exclusive_origin, origin, sizeof(origin)));
 }
 
 int manager_explain(struct manager *m, unsigned number, GString *out)
@@ -722,7 +770,7 @@ int manager_explain(struct manager *m, unsigned number, GString *out)
                                        irq->balancing_note ? irq->balancing_note : why ? why : "held back");
         else
                 g_string_append(out, "  Balanced:  yes\n");
-        g_string_append_printf(out, "  Policy:    %s\n", m->policy->name);
+        explain_policy_and_rules(m, irq, out);
         p = m->have_plan ? plan_find(&m->plan, number) : NULL;
         if (p) {
                 target = cpulist_format(p->cpus);

@@ -72,6 +72,8 @@ static int rebuild_inventory(struct observer *o, const struct interrupts_table *
         }
         inventory_done(&o->inv);
         o->inv = inv;
+        o->generation++;
+        o->rescan_requested = false;
         return 0;
 }
 
@@ -90,7 +92,7 @@ static int read_full(struct observer *o, double seconds)
                 if (o->last.rescan)
                         log_info("Rescanning IRQs: %s.", o->last.reason);
         }
-        if (!o->inv.irqs || o->last.rescan)
+        if (!o->inv.irqs || o->last.rescan || o->rescan_requested)
                 r = rebuild_inventory(o, &now);
         else
                 inventory_refresh_placement(o->root, &o->inv);
@@ -191,7 +193,10 @@ int observer_read(struct observer *o, double seconds)
                 if (o->last.rescan)
                         log_info("Rescanning IRQs: %s.", o->last.reason);
         }
-        if (!o->inv.irqs || o->last.rescan) {
+        /* A full read is needed to build the inventory: at the start, when the
+         * counters show IRQs coming or going or CPUs changing, and after a reload
+         * (new PCI locality). */
+        if (!o->inv.irqs || o->last.rescan || o->rescan_requested) {
                 struct interrupts_table table;
 
                 r = read_table(o, &table);

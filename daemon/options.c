@@ -53,6 +53,9 @@ void options_help(FILE *f)
 "                          restoring the masks they had before.\n"
 "      --override-pins     Re-place IRQs that someone else pinned (by default an\n"
 "                          IRQ whose mask changed behind irqbald's back is left alone).\n"
+"      --check-config      Check /etc/irqbald/irqbald.conf and the policy.d drop-ins\n"
+"                          (under --root) against this machine, print every problem\n"
+"                          with file:line and exit 1 if there is an error.\n"
 "  -F, --format=FORMAT     Output of --oneshot/--dry-run: text (default) or json.\n"
 "  -l, --log-level=LEVEL   err, warning, notice, info (default) or debug.\n"
 "  -h, --help              Show this help and exit.\n"
@@ -90,6 +93,7 @@ enum {
         ARG_OVERRIDE_PINS,
         ARG_PACK_THRESHOLDS,
         ARG_HOUSEKEEPING_CPUS,
+        ARG_CHECK_CONFIG,
 };
 
 static int parse_thresholds(const char *arg, double *low, double *high)
@@ -148,6 +152,7 @@ int options_parse(int argc, char **argv, struct options *ret)
                 { "override-pins", no_argument,    NULL, ARG_OVERRIDE_PINS },
                 { "pack-thresholds", required_argument, NULL, ARG_PACK_THRESHOLDS },
                 { "housekeeping-cpus", required_argument, NULL, ARG_HOUSEKEEPING_CPUS },
+                { "check-config", no_argument,     NULL, ARG_CHECK_CONFIG },
                 { "log-level",  required_argument, NULL, 'l' },
                 { "help",       no_argument,       NULL, 'h' },
                 { "version",    no_argument,       NULL, 'V' },
@@ -197,12 +202,14 @@ int options_parse(int argc, char **argv, struct options *ret)
                         break;
                 case 'i':
                         r = parse_seconds(optarg, "interval", &o.interval);
+                        o.given |= OPTION_GIVEN_INTERVAL;
                         break;
                 case 'w':
                         r = parse_seconds(optarg, "window", &o.window);
                         break;
                 case 'b':
                         r = cpulist_parse(optarg, o.banned);
+                        o.given |= OPTION_GIVEN_BANNED;
                         if (r < 0)
                                 fprintf(stderr, "irqbald: --ban-cpus=%s: not a CPU list "
                                         "(write it like 2-5,8).\n", optarg);
@@ -228,24 +235,33 @@ int options_parse(int argc, char **argv, struct options *ret)
                         break;
                 case 'p':
                         r = set_string(&o.policy, optarg);
+                        o.given |= OPTION_GIVEN_POLICY;
+                        break;
+                case ARG_CHECK_CONFIG:
+                        o.check_config = true;
                         break;
                 case ARG_LIST_POLICIES:
                         o.list_policies = true;
                         break;
                 case ARG_HYSTERESIS:
                         r = parse_share(optarg, &o.hysteresis);
+                        o.given |= OPTION_GIVEN_HYSTERESIS;
                         break;
                 case ARG_NO_RESTORE:
                         o.restore_on_exit = false;
+                        o.given |= OPTION_GIVEN_RESTORE;
                         break;
                 case ARG_OVERRIDE_PINS:
                         o.respect_external_pins = false;
+                        o.given |= OPTION_GIVEN_PINS;
                         break;
                 case ARG_PACK_THRESHOLDS:
                         r = parse_thresholds(optarg, &o.pack_low, &o.pack_high);
+                        o.given |= OPTION_GIVEN_PACK;
                         break;
                 case ARG_HOUSEKEEPING_CPUS:
                         r = cpulist_parse(optarg, o.housekeeping);
+                        o.given |= OPTION_GIVEN_HOUSEKEEPING;
                         if (r == 0 && hwloc_bitmap_iszero(o.housekeeping))
                                 r = -EINVAL;
                         if (r < 0)

@@ -125,7 +125,10 @@ void topology_to_json(const struct topology *t, struct json_writer *w)
         json_key(w, "banned_cpus");
         json_begin_array(w);
         for (size_t i = 0; i < t->n_cpus; i++) {
-                if (!t->cpus[i].bans)
+                /* BanIsolated=no: an isolated CPU that takes IRQs is no banned CPU. */
+                unsigned bans = t->cpus[i].bans & ~t->allowed_bans;
+
+                if (!bans)
                         continue;
                 json_begin_object(w);
                 json_key(w, "cpu");
@@ -133,7 +136,7 @@ void topology_to_json(const struct topology *t, struct json_writer *w)
                 json_key(w, "reasons");
                 json_begin_array(w);
                 for (size_t b = 0; b < ELEMENTSOF(ban_names); b++)
-                        if (t->cpus[i].bans & (1u << b))
+                        if (bans & (1u << b))
                                 json_string(w, ban_names[b]);
                 json_end_array(w);
                 json_end_object(w);
@@ -297,7 +300,7 @@ void topology_to_text(const struct topology *t, GString *out)
         bool printed[32] = {};
 
         for (size_t i = 0; i < t->n_cpus; i++) {
-                unsigned bans = t->cpus[i].bans;
+                unsigned bans = t->cpus[i].bans & ~t->allowed_bans;
                 char reasons[BANS_STRING_MAX];
                 hwloc_bitmap_t same;
                 char *list;
@@ -307,7 +310,7 @@ void topology_to_text(const struct topology *t, GString *out)
                 printed[bans] = true;
                 same = hwloc_bitmap_alloc();
                 for (size_t j = i; j < t->n_cpus; j++)
-                        if (t->cpus[j].bans == bans)
+                        if ((t->cpus[j].bans & ~t->allowed_bans) == bans)
                                 hwloc_bitmap_set(same, t->cpus[j].os_index);
                 list = cpulist_format(same);
                 if (!header)

@@ -455,7 +455,7 @@ static int apply_bans(struct topology *t, const struct irqbal_root *root, hwloc_
 
         hwloc_bitmap_zero(t->usable);
         for (size_t i = 0; i < t->n_cpus; i++)
-                if (t->cpus[i].bans == 0)
+                if ((t->cpus[i].bans & ~t->allowed_bans) == 0)
                         hwloc_bitmap_set(t->usable, t->cpus[i].os_index);
 out:
         hwloc_bitmap_free(set);
@@ -526,6 +526,8 @@ int topology_load(const struct irqbal_root *root, const struct topology_options 
         if (!t->all || !t->online || !t->usable)
                 return -ENOMEM;
 
+        if (opts->allow_isolated)
+                t->allowed_bans = CPU_BAN_ISOLATED | CPU_BAN_NOHZ_FULL | CPU_BAN_CGROUP_ISOLATED;
         r = build_nodes_and_packages(t);
         if (r >= 0)
                 r = build_caches(t);

@@ -47,6 +47,8 @@ struct apply_state;
 int apply_state_new(const struct irqbal_root *root, const struct apply_config *config,
                     struct apply_state **ret);
 void apply_state_free(struct apply_state *a);
+/* A reload may change whether external pins are respected; nothing else changes. */
+void apply_set_respect_external_pins(struct apply_state *a, bool respect);
 
 /* Starts a cycle. INV is this cycle's inventory, ONLINE the online CPUs. Checks last
  * cycle's writes against the kernel: a move the kernel undid is a failed move and is

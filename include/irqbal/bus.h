@@ -12,6 +12,14 @@
 #define BUS_LOG_CONTROL_PATH "/org/freedesktop/LogControl1"
 #define BUS_LOG_CONTROL_INTERFACE "org.freedesktop.LogControl1"
 
+/* The Manager's own errors, beside the org.freedesktop.DBus.Error ones. */
+/* The policy files have errors: the message lists every finding, one per line. */
+#define BUS_ERROR_INVALID_CONFIG "io.github.irqbald1.InvalidConfig"
+/* A command-line option (--policy, --ban-cpus) wins over the files being changed. */
+#define BUS_ERROR_OVERRIDDEN_BY_COMMAND_LINE "io.github.irqbald1.OverriddenByCommandLine"
+/* UnbanIrq: irqbalctl's ban is gone, but another policy file still bans the IRQ. */
+#define BUS_ERROR_STILL_BANNED "io.github.irqbald1.StillBanned"
+
 struct manager;
 
 /* Connects to the system bus, registers the objects, owns the name and attaches to

@@ -7,10 +7,13 @@
 #include <systemd/sd-event.h>
 
 #include "irqbal/apply.h"
+#include "irqbal/config.h"
 #include "irqbal/observer.h"
 #include "irqbal/options.h"
 #include "irqbal/policy.h"
 #include "irqbal/procstat.h"
+#include "irqbal/rules.h"
+#include "irqbal/settings.h"
 #include "irqbal/topology.h"
 
 /* Shortest and longest cycle interval SetInterval() accepts. */
@@ -33,8 +36,17 @@ struct manager {
         struct irqbal_root root;
         struct topology *topo;
         struct observer obs;
-        const struct irqbal_policy *policy;
-        struct policy_params params;
+        struct config conf;             /* the policy files in force */
+        struct settings settings;       /* command line, files and defaults merged */
+        uint64_t config_generation;     /* counts configurations taken into use */
+        const struct irqbal_policy *policy;     /* settings.policy */
+
+        /* What the rules say about each IRQ of the inventory, by index: resolved when
+         * the inventory or the configuration changes, not every cycle. */
+        struct rule_effect *effects;
+        size_t effects_cap;
+        uint64_t effects_obs_generation, effects_config_generation;
+        bool effects_valid;
 
         /* The machine's clock is the root's /proc/uptime, so that rates are measured
          * over the same time the counters were (a simulator's root runs its own). */
@@ -87,13 +99,58 @@ int manager_run(struct manager *m);
  * after a cycle, 1 when the root's clock did not move since the last one (nothing new
  * to learn: no cycle), or -errno when the cycle failed. */
 int manager_request_cycle(struct manager *m);
-/* Switches to the built-in policy NAME from the next cycle on; -EINVAL if unknown. */
-int manager_set_policy(struct manager *m, const char *name);
+/* Runtime changes are written as irqbalctl's drop-ins, then the configuration is
+ * reloaded: CONFIG_RUNTIME_DIR/95-irqbalctl-KIND.conf, or with PERSISTENT
+ * CONFIG_PERSISTENT_DIR/90-irqbalctl-KIND.conf (which also removes the runtime file of
+ * that kind, so that the persistent one shows). If the reload fails the file is put
+ * back as it was and the findings are in DIAGS (may be NULL). Command-line options win
+ * over files: a change to something the command line set is -EBUSY. */
+enum manager_dropin {
+        DROPIN_POLICY,          /* [Daemon] Policy= */
+        DROPIN_BANNED_IRQS,     /* [Match] Irq=… + [Placement] Ban=yes */
+        DROPIN_BANNED_CPUS,     /* [Daemon] BannedCPUs= */
+        _DROPIN_MAX,
+};
+/* "policy", "banned-irqs", "banned-cpus". */
+const char *manager_dropin_to_string(enum manager_dropin d);
+
+/* Switches to the built-in policy NAME: -EINVAL if unknown, -EBUSY if --policy was
+ * given. */
+int manager_set_policy(struct manager *m, const char *name, bool persistent,
+                       struct config_diags *diags);
+/* Adds IRQ to (BAN) or removes it from irqbalctl's banned IRQs. -ENOENT when BAN and no
+ * such IRQ exists now; -EADDRINUSE when, after unbanning, another file still bans it
+ * (DIAGS then names the rule). */
+int manager_ban_irq(struct manager *m, unsigned irq, bool ban, bool persistent,
+                    struct config_diags *diags);
+/* Sets the admin-banned CPUs (replacing irqbalctl's earlier list; empty = none). -EBUSY
+ * if --ban-cpus was given, -EINVAL if no CPU would be left usable. */
+int manager_ban_cpus(struct manager *m, hwloc_const_bitmap_t cpus, bool persistent,
+                     struct config_diags *diags);
+/* Reads and checks every policy file as a reload would, changing nothing. 0 without
+ * errors (warnings may be in DIAGS), -EINVAL with errors, or another -errno. */
+int manager_check_config(struct manager *m, struct config_diags *diags);
 /* Sets the cycle interval and re-arms the timer; -ERANGE outside
  * MANAGER_INTERVAL_MIN_USEC..MANAGER_INTERVAL_MAX_USEC. */
 int manager_set_interval(struct manager *m, uint64_t usec);
-/* Reloads the topology (hwloc) and the CPU bans and rescans the IRQs. */
-int manager_reload(struct manager *m);
+/* Reads the policy files under ROOT, merges them with OPTS into RET_SETTINGS and loads
+ * the topology those settings ask for, then checks the files against it. On success
+ * (warnings may be in DIAGS) the caller owns RET_CONF, RET_SETTINGS and RET_TOPO; on
+ * failure (-EINVAL with errors in DIAGS, or another -errno) nothing is returned. */
+int manager_load_configuration(const struct irqbal_root *root, const struct options *opts,
+                               struct config *ret_conf, struct settings *ret_settings,
+                               struct topology **ret_topo, struct config_diags *diags);
+/* Resolves the rules for every IRQ of the inventory again if the inventory or the
+ * configuration changed since the last time: O(IRQs × rules) then, else nothing. */
+int manager_update_rule_effects(struct manager *m);
+/* Logs every finding of DIAGS (errors as errors, warnings as warnings). */
+void manager_log_diags(const struct config_diags *diags);
+
+/* Reloads the policy files, the topology (hwloc) and the CPU bans, and rescans the IRQs.
+ * Everything is read and checked before anything changes: on an error in the files
+ * (-EINVAL, findings in DIAGS, which may be NULL) or any other failure the old
+ * configuration stays whole. */
+int manager_reload(struct manager *m, struct config_diags *diags);
 /* Why IRQ is where it is, as lines of text appended to OUT; -ENOENT if unknown. */
 int manager_explain(struct manager *m, unsigned irq, GString *out);
 /* Re-reads every IRQ's affinity and effective affinity, so that a report between cycles
@@ -103,7 +160,8 @@ void manager_refresh_placement(struct manager *m);
  * RET (plan_done() it) without writing anything to the kernel. */
 int manager_preview_plan(struct manager *m, struct plan *ret);
 
-/* "balanced", "unmovable", "pinned", "refused", "backing-off" or "no-usable-cpu". */
+/* "balanced", "unmovable", "banned" (by a policy file), "pinned", "refused",
+ * "backing-off" or "no-usable-cpu". */
 const char *manager_irq_state(const struct manager *m, const struct irq *irq);
 /* Where IRQ runs once the last plan is carried out: its target when the plan moves it,
  * else its effective CPUs when known, else its affinity. */

@@ -29,6 +29,9 @@ struct observer {
         struct sample_result last;
         unsigned malformed_lines;       /* in the last /proc/interrupts read */
         uint64_t full_reads;            /* /proc/interrupts reads since the start */
+        uint64_t generation;            /* counts inventory rebuilds: what was derived
+                                         * from an inventory is stale when it moves */
+        bool rescan_requested;          /* rebuild at the next read (new topology) */
 };
 
 void observer_init(struct observer *o, const struct irqbal_root *root, const struct topology *topo);

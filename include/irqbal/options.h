@@ -7,6 +7,18 @@
 
 enum output_format { FORMAT_TEXT, FORMAT_JSON };
 
+/* Options given on the command line: those win over the policy files. */
+enum option_given {
+        OPTION_GIVEN_POLICY        = 1u << 0,
+        OPTION_GIVEN_INTERVAL      = 1u << 1,
+        OPTION_GIVEN_BANNED        = 1u << 2,
+        OPTION_GIVEN_HYSTERESIS    = 1u << 3,
+        OPTION_GIVEN_PACK          = 1u << 4,
+        OPTION_GIVEN_HOUSEKEEPING  = 1u << 5,
+        OPTION_GIVEN_RESTORE       = 1u << 6,
+        OPTION_GIVEN_PINS          = 1u << 7,
+};
+
 /* Every runtime option in one place, passed as const * (no option globals). */
 struct options {
         char *root;             /* --root, default "/" */
@@ -26,6 +38,8 @@ struct options {
         bool respect_external_pins;  /* --override-pins turns it off */
         double pack_low, pack_high;  /* --pack-thresholds=LOW:HIGH, CPUs' worth of load */
         hwloc_bitmap_t housekeeping; /* --housekeeping-cpus; empty = the default set */
+        bool check_config;      /* --check-config: check the policy files and exit */
+        unsigned given;         /* enum option_given bits */
 };
 
 /* Returns 0 to run, 1 when --help or --version was handled (exit 0), or -EINVAL

@@ -64,7 +64,8 @@ struct topology {
         struct topo_cpu *cpus;          size_t n_cpus;  /* sorted by os_index */
         hwloc_bitmap_t all;     /* every PU the machine has, online or not */
         hwloc_bitmap_t online;
-        hwloc_bitmap_t usable;  /* online minus every ban */
+        hwloc_bitmap_t usable;  /* online minus every ban but the allowed ones */
+        unsigned allowed_bans;  /* enum cpu_ban bits that do not make a CPU unusable */
 };
 
 struct topology_options {
@@ -73,6 +74,9 @@ struct topology_options {
         const char *spec;
         /* Admin-banned CPUs (may be NULL). */
         hwloc_const_bitmap_t banned;
+        /* BanIsolated=no: isolated, nohz_full and cgroup-isolated CPUs are still
+         * reported with their bans but count as usable. */
+        bool allow_isolated;
 };
 
 /* Loads the topology and the CPU bans, reading isolated, nohz_full,

@@ -20,8 +20,8 @@ static const char *env_or(const char *name, const char *fallback)
         return s ? s : fallback;
 }
 
-/* Runs SCENARIO with irqbald and its extra arguments (NULL-terminated); returns the
- * figures. *ret_root keeps the root for inspection (remove with tl_rmtree). */
+/* Runs SCENARIO (a name in sim/scenarios, or an absolute path) with irqbald and its
+ * extra arguments (NULL-terminated); returns the figures. *ret_root keeps the root for inspection (remove with tl_rmtree). */
 static struct jv *simulate(const char *scenario, char **ret_root, ...)
 {
         const char *top = env_or("TOP_BUILDDIR", TOP_BUILDDIR), *src = env_or("TOP_SRCDIR", TOP_SRCDIR);
@@ -35,7 +35,10 @@ static struct jv *simulate(const char *scenario, char **ret_root, ...)
         int status;
 
         g_ptr_array_add(argv, g_strdup_printf("%s/irqbal-sim", top));
-        g_ptr_array_add(argv, g_strdup_printf("--scenario=%s/sim/scenarios/%s.ini", src, scenario));
+        if (scenario[0] == '/')
+                g_ptr_array_add(argv, g_strdup_printf("--scenario=%s", scenario));
+        else
+                g_ptr_array_add(argv, g_strdup_printf("--scenario=%s/sim/scenarios/%s.ini", src, scenario));
         g_ptr_array_add(argv, g_strdup_printf("--root=%s", root));
         g_ptr_array_add(argv, g_strdup("--json"));
         g_ptr_array_add(argv, g_strdup("--"));
@@ -265,6 +268,190 @@ START_TEST(every_policy_keeps_the_hard_constraints)
 }
 END_TEST
 
+
+/* Policy files, end to end: the machine of numa-nic (node 0 = CPUs 0-15, node 1 =
+ * CPUs 16-31; eth1's queues are IRQs 100-107 on node 1, nvme0's 80-83 on node 0) with
+ * files the simulator lays out under the root, and irqbald told not to restore, so
+ * that the masks it left can be read afterwards. */
+static const char machine[] =
+        "[Machine]\nTopology=synthetic:pack:2 numa:1 core:8 pu:2\nSeed=1\nStep=10\n"
+        "[Device eth1]\nAddress=0000:af:00.0\nNode=1\nClass=net\nDriver=ice\nQueues=8\n"
+        "FirstIrq=100\nRate=20000\nCost=4\n"
+        "[Device nvme0]\nAddress=0000:3b:00.0\nNode=0\nClass=storage\nQueues=4\nFirstIrq=80\n"
+        "Rate=2000\nCost=3\n";
+
+static struct jv *simulate_files(const char *files_and_phases, char **ret_root)
+{
+        char *dir = tl_mkdtemp(), *path = g_strdup_printf("%s/scenario.ini", dir);
+        char *text = g_strdup_printf("%s%s", machine, files_and_phases);
+        struct jv *f;
+
+        tl_write(dir, "scenario.ini", "%s", text);
+        f = simulate(path, ret_root, "--no-restore", NULL);
+        tl_rmtree(dir);
+        g_free(dir);
+        g_free(path);
+        g_free(text);
+        return f;
+}
+
+/* The CPUs IRQ N's mask holds at the end. */
+static hwloc_bitmap_t final_mask(const char *tmp, unsigned n)
+{
+        char *path = g_strdup_printf("%s/root/proc/irq/%u/smp_affinity_list", tmp, n);
+        char *text = tl_read(path);
+        hwloc_bitmap_t set = hwloc_bitmap_alloc();
+
+        ck_assert_int_eq(cpulist_parse(text, set), 0);
+        g_free(path);
+        g_free(text);
+        return set;
+}
+
+static void assert_irqs_within(const char *tmp, unsigned first, unsigned last, const char *cpus)
+{
+        hwloc_bitmap_t want = hwloc_bitmap_alloc();
+
+        ck_assert_int_eq(cpulist_parse(cpus, want), 0);
+        for (unsigned n = first; n <= last; n++) {
+                hwloc_bitmap_t got = final_mask(tmp, n);
+                char *list = cpulist_format(got);
+
+                ck_assert_msg(hwloc_bitmap_isincluded(got, want) && !hwloc_bitmap_iszero(got),
+                              "IRQ %u is on %s, not within %s", n, list, cpus);
+                free(list);
+                hwloc_bitmap_free(got);
+        }
+        hwloc_bitmap_free(want);
+}
+
+/* Did irqbald ever write IRQ N's mask? The shim logs "N mask" per write. */
+static bool written(const char *tmp, unsigned n)
+{
+        char *path = g_strdup_printf("%s/root/.sim/writes.log", tmp), *log = tl_read(path);
+        char *prefix = g_strdup_printf("%u ", n);
+        char **lines = g_strsplit(log, "\n", -1);
+        bool found = false;
+
+        for (char **l = lines; *l; l++)
+                found = found || g_str_has_prefix(*l, prefix);
+        g_strfreev(lines);
+        g_free(path);
+        g_free(log);
+        g_free(prefix);
+        return found;
+}
+
+START_TEST(a_cpus_rule_keeps_the_nic_on_those_cpus_spread)
+{
+        char *tmp;
+        struct jv *f = simulate_files(
+                "[File /etc/irqbald/policy.d/10-nic.conf]\n"
+                "Content=[Match]\\nInterface=eth1\\n[Placement]\\nCPUs=20-23\\n\n"
+                "[Phase traffic]\nSteps=6\n", &tmp);
+        hwloc_bitmap_t used = hwloc_bitmap_alloc();
+
+        assert_irqs_within(tmp, 100, 107, "20-23");
+        for (unsigned n = 100; n <= 107; n++) {
+                hwloc_bitmap_t m = final_mask(tmp, n);
+
+                hwloc_bitmap_or(used, used, m);
+                hwloc_bitmap_free(m);
+        }
+        /* Eight hot queues on four CPUs: all four are used. */
+        ck_assert_int_eq(hwloc_bitmap_weight(used), 4);
+        /* The other device is balanced as usual, on its own node. */
+        assert_irqs_within(tmp, 80, 83, "0-15");
+        hwloc_bitmap_free(used);
+        done(f, tmp);
+}
+END_TEST
+
+START_TEST(a_banned_irq_is_never_written)
+{
+        char *tmp;
+        struct jv *f = simulate_files(
+                "[File /usr/lib/irqbald/policy.d/20-ban.conf]\n"
+                "Content=[Match]\\nIrq=100 82\\n[Placement]\\nBan=yes\\n\n"
+                "[Phase traffic]\nSteps=6\n", &tmp);
+
+        ck_assert(!written(tmp, 100));
+        ck_assert(!written(tmp, 82));
+        /* Its siblings are placed: the daemon did run. */
+        ck_assert(written(tmp, 101));
+        ck_assert(written(tmp, 83));
+        done(f, tmp);
+}
+END_TEST
+
+START_TEST(a_node_override_places_the_device_on_that_node)
+{
+        char *tmp;
+        struct jv *f = simulate_files(
+                "[File /etc/irqbald/policy.d/30-nvme.conf]\n"
+                "Content=[Match]\\nDevice=0000:3b:00.*\\nClass=storage\\n[Placement]\\nNode=1\\n\n"
+                "[Phase traffic]\nSteps=6\n", &tmp);
+
+        assert_irqs_within(tmp, 80, 83, "16-31");
+        assert_irqs_within(tmp, 100, 107, "16-31");
+        done(f, tmp);
+}
+END_TEST
+
+START_TEST(an_exclusive_irq_has_its_cpu_alone)
+{
+        char *tmp;
+        struct jv *f = simulate_files(
+                "[File /etc/irqbald/policy.d/40-excl.conf]\n"
+                "Content=[Match]\\nIrq=103\\n[Placement]\\nExclusive=yes\\n\n"
+                "[Phase traffic]\nSteps=6\n", &tmp);
+        hwloc_bitmap_t mine = final_mask(tmp, 103);
+
+        ck_assert_int_eq(hwloc_bitmap_weight(mine), 1);
+        for (unsigned n = 80; n <= 107; n++) {
+                hwloc_bitmap_t other;
+
+                if (n == 103 || (n > 83 && n < 100))
+                        continue;
+                other = final_mask(tmp, n);
+                ck_assert_msg(!hwloc_bitmap_intersects(other, mine),
+                              "IRQ %u shares CPU %d with the exclusive IRQ 103", n,
+                              hwloc_bitmap_first(mine));
+                hwloc_bitmap_free(other);
+        }
+        hwloc_bitmap_free(mine);
+        done(f, tmp);
+}
+END_TEST
+
+/* A reload with one bad file changes nothing, not even what the good files changed;
+ * once the bad file is gone the next reload takes the new rule. */
+START_TEST(a_bad_reload_keeps_the_old_configuration_whole)
+{
+        char *tmp;
+        struct jv *f = simulate_files(
+                "[File /etc/irqbald/policy.d/10-nic.conf]\n"
+                "Content=[Match]\\nInterface=eth1\\n[Placement]\\nCPUs=20-23\\n\n"
+                "[File /etc/irqbald/policy.d/10-nic.conf @bad]\nPhase=bad\n"
+                "Content=[Match]\\nInterface=eth1\\n[Placement]\\nCPUs=24-27\\n\n"
+                "[File /etc/irqbald/policy.d/50-typo.conf]\nPhase=bad\n"
+                "Content=[Match]\\nIrq=80\\n[Placement]\\nCPU=3\\n\n"
+                "[File /etc/irqbald/policy.d/50-typo.conf @fixed]\nPhase=fixed\nRemove=yes\n"
+                "[Phase warm]\nSteps=4\n"
+                "[Phase bad]\nSteps=4\nReload=yes\n"
+                "[Phase fixed]\nSteps=4\nReload=yes\n", &tmp);
+        const char *status = jv_str(jv_get(phase(f, "bad"), "reload_status"));
+
+        ck_assert_msg(strstr(status, "Reload failed") &&
+                      strstr(status, "/etc/irqbald/policy.d/50-typo.conf:4"), "status: %s", status);
+        ck_assert_int_eq(jv_int(jv_path(phase(f, "bad"), "writes.total")), 0);
+        ck_assert_str_eq(jv_str(jv_get(phase(f, "fixed"), "reload_status")), "Reloaded");
+        ck_assert_int_gt(jv_int(jv_path(phase(f, "fixed"), "writes.total")), 0);
+        assert_irqs_within(tmp, 100, 107, "24-27");
+        done(f, tmp);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
         Suite *s = suite_create("balance");
@@ -282,6 +469,15 @@ Suite *test_suite(void)
         tcase_add_test(tc, irqs_leave_an_offline_cpu_and_come_back);
         tcase_add_test(tc, a_cpu_with_full_vectors_is_avoided);
         tcase_add_loop_test(tc, every_policy_keeps_the_hard_constraints, 0, (int) ELEMENTSOF(policies));
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("policy-files");
+        tcase_set_timeout(tc, 300);
+        tcase_add_test(tc, a_cpus_rule_keeps_the_nic_on_those_cpus_spread);
+        tcase_add_test(tc, a_banned_irq_is_never_written);
+        tcase_add_test(tc, a_node_override_places_the_device_on_that_node);
+        tcase_add_test(tc, an_exclusive_irq_has_its_cpu_alone);
+        tcase_add_test(tc, a_bad_reload_keeps_the_old_configuration_whole);
         suite_add_tcase(s, tc);
         return s;
 }

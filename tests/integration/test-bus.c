@@ -222,6 +222,29 @@ static char *get_s(const char *name)
         return s;
 }
 
+static char **get_strv(const char *name)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        char **v = NULL;
+        int r = sd_bus_get_property_strv(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, name, &error, &v);
+
+        ck_assert_msg(r >= 0, "%s: %s", name, error.message ? error.message : strerror(-r));
+        sd_bus_error_free(&error);
+        /* sd-bus reads an empty array as NULL. */
+        return v ? v : g_new0(char *, 1);
+}
+
+/* REL under the daemon's root, or NULL when there is no such file. */
+static char *root_file(const char *rel)
+{
+        char *path = g_strdup_printf("%s/%s", root, rel), *s = NULL;
+
+        if (!g_file_get_contents(path, &s, NULL, NULL))
+                s = NULL;
+        g_free(path);
+        return s;
+}
+
 /* Waits until irqbald owns its name and reports State "running". */
 static void wait_running(void)
 {
@@ -237,6 +260,16 @@ static void wait_running(void)
                 sleep_ms(50);
         }
         ck_abort_msg("irqbald never came up on the bus; its log:\n%s", daemon_log());
+}
+
+static void stop(GPid *pid);
+
+/* Starts irqbald again with EXTRA options and waits until it runs. */
+static void restart_daemon(const char *const *extra)
+{
+        stop(&daemon_pid);
+        spawn_daemon(extra);
+        wait_running();
 }
 
 static void setup(void)
@@ -321,7 +354,7 @@ START_TEST(every_property_has_its_value_and_type)
         uint64_t realtime;
         double peak = -1;
         unsigned n = 0;
-        char *s;
+        char *s, **v;
 
         s = get_s("Version");
         ck_assert_str_eq(s, PACKAGE_VERSION);
@@ -338,6 +371,11 @@ START_TEST(every_property_has_its_value_and_type)
         s = get_s("BannedCPUs");
         ck_assert_str_eq(s, "");
         free(s);
+        /* The fake root has no policy files. */
+        v = get_strv("ConfigFiles");
+        ck_assert_ptr_nonnull(v);
+        ck_assert_ptr_null(v[0]);
+        g_strfreev(v);
         ck_assert_uint_eq(get_t("IntervalUSec"), 3600000000ULL);
         ck_assert_uint_eq(get_t("Cycles"), 1);
         ck_assert_uint_lt(get_t("LastCycleUSec"), 10000000);
@@ -359,14 +397,14 @@ START_TEST(every_property_has_its_value_and_type)
                                                      "Cycles", &error, 'u', &n), 0);
         sd_bus_error_free(&error);
 
-        /* GetAll has the fifteen of them. */
+        /* GetAll has the sixteen of them. */
         ck_assert_int_ge(sd_bus_call_method(bus, BUS_NAME, BUS_PATH, "org.freedesktop.DBus.Properties",
                                             "GetAll", &error, &reply, "s", BUS_INTERFACE), 0);
         n = 0;
         ck_assert_int_ge(sd_bus_message_enter_container(reply, 'a', "{sv}"), 0);
         while (sd_bus_message_skip(reply, "{sv}") > 0)
                 n++;
-        ck_assert_uint_eq(n, 15);
+        ck_assert_uint_eq(n, 16);
         sd_bus_message_unref(reply);
 }
 END_TEST
@@ -574,9 +612,31 @@ END_TEST
 START_TEST(set_policy_and_interval_and_refuse_bad_arguments)
 {
         sd_bus_error error = SD_BUS_ERROR_NULL;
-        char *s;
+        char *s, **v;
 
+        /* A runtime change is a drop-in in /run, and the configuration now has it. */
         sd_bus_message_unref(call_ok("SetPolicy", "s", "numa-local"));
+        s = get_s("Policy");
+        ck_assert_str_eq(s, "numa-local");
+        free(s);
+        s = root_file("run/irqbald/policy.d/95-irqbalctl-policy.conf");
+        ck_assert_msg(s && strstr(s, "[Daemon]") && strstr(s, "\nPolicy=numa-local\n"), "%s", s);
+        g_free(s);
+        v = get_strv("ConfigFiles");
+        ck_assert_msg(v[0] && !strcmp(v[0], "/run/irqbald/policy.d/95-irqbalctl-policy.conf") &&
+                      !v[1], "%s", v[0]);
+        g_strfreev(v);
+
+        /* Persistent: under /etc, and the /run file, which would win, is gone. */
+        sd_bus_message_unref(call_ok("SetPolicyEx", "sb", "pack", 1));
+        s = get_s("Policy");
+        ck_assert_str_eq(s, "pack");
+        free(s);
+        s = root_file("etc/irqbald/policy.d/90-irqbalctl-policy.conf");
+        ck_assert_msg(s && strstr(s, "\nPolicy=pack\n"), "%s", s);
+        g_free(s);
+        ck_assert_ptr_null(root_file("run/irqbald/policy.d/95-irqbalctl-policy.conf"));
+        sd_bus_message_unref(call_ok("SetPolicyEx", "sb", "numa-local", 0));
         s = get_s("Policy");
         ck_assert_str_eq(s, "numa-local");
         free(s);
@@ -586,6 +646,13 @@ START_TEST(set_policy_and_interval_and_refuse_bad_arguments)
         ck_assert_msg(strstr(error.message, "'nope'") && strstr(error.message, "balanced"),
                       "%s", error.message);
         sd_bus_error_free(&error);
+        ck_assert(!call(&error, "SetPolicyEx", "sb", "nope", 1));
+        ck_assert_str_eq(error.name, SD_BUS_ERROR_INVALID_ARGS);
+        sd_bus_error_free(&error);
+        /* An unknown name wrote nothing. */
+        s = root_file("run/irqbald/policy.d/95-irqbalctl-policy.conf");
+        ck_assert_msg(s && strstr(s, "\nPolicy=numa-local\n"), "%s", s);
+        g_free(s);
 
         sd_bus_message_unref(call_ok("SetInterval", "t", (uint64_t) 5000000));
         ck_assert_uint_eq(get_t("IntervalUSec"), 5000000);
@@ -680,6 +747,22 @@ static int nobody_checks(sd_bus *b)
             !sd_bus_error_has_name(&error, SD_BUS_ERROR_ACCESS_DENIED))
                 return 8;
         sd_bus_error_free(&error);
+        /* The policy files: checking is a read, every change is root's. */
+        if (sd_bus_call_method(b, BUS_NAME, BUS_PATH, BUS_INTERFACE, "CheckConfig", &error,
+                               &reply, NULL) < 0)
+                return 9;
+        reply = sd_bus_message_unref(reply);
+        if (!denied(b, "SetPolicyEx", "sb", "pack", 1))
+                return 10;
+        if (!denied(b, "BanIrq", "ub", 40, 0))
+                return 11;
+        if (!denied(b, "UnbanIrq", "ub", 40, 0))
+                return 12;
+        if (!denied(b, "BanCPUs", "sb", "2-3", 1))
+                return 13;
+        /* Refused before it is parsed: a stranger learns nothing from it. */
+        if (!denied(b, "BanCPUs", "sb", "junk", 0))
+                return 14;
         return 0;
 }
 
@@ -688,10 +771,15 @@ START_TEST(a_caller_that_is_not_root_reads_but_cannot_change)
         char *s;
 
         ck_assert_int_eq(as_nobody(nobody_checks), 0);
-        /* Nothing changed. */
+        /* Nothing changed, no file written. */
         s = get_s("Policy");
         ck_assert_str_eq(s, "balanced");
         free(s);
+        s = get_s("BannedCPUs");
+        ck_assert_str_eq(s, "");
+        free(s);
+        ck_assert_ptr_null(root_file("run/irqbald/policy.d/95-irqbalctl-banned-irqs.conf"));
+        ck_assert_ptr_null(root_file("etc/irqbald/policy.d/90-irqbalctl-policy.conf"));
         ck_assert_uint_eq(get_t("Cycles"), 1);
         ck_assert_uint_eq(get_t("IntervalUSec"), 3600000000ULL);
 }
@@ -879,7 +967,7 @@ static struct jv *parse_json(const char *text)
 
 START_TEST(irqbalctl_verbs_in_text_and_json)
 {
-        char *out = NULL, *err = NULL;
+        char *out = NULL, *err = NULL, *s;
         struct jv *v;
 
         /* status is the default verb. */
@@ -990,8 +1078,24 @@ START_TEST(irqbalctl_verbs_in_text_and_json)
         ck_assert_str_eq(out, "{\"cycle\":2}\n");
         g_free(out), g_free(err);
         ck_assert_int_eq(ctl(&out, &err, "set-policy", "pack"), 0);
-        ck_assert_str_eq(out, "Policy set to pack from the next cycle on.\n");
+        ck_assert_str_eq(out, "Policy set to pack from the next cycle on.\n"
+                         "Written to /run/irqbald/policy.d/95-irqbalctl-policy.conf (gone after a "
+                         "reboot; --persistent writes to /etc/irqbald/policy.d).\n");
         g_free(out), g_free(err);
+        s = get_s("Policy");
+        ck_assert_str_eq(s, "pack");
+        free(s);
+        s = root_file("run/irqbald/policy.d/95-irqbalctl-policy.conf");
+        ck_assert_msg(s && strstr(s, "\nPolicy=pack\n"), "%s", s);
+        g_free(s);
+        ck_assert_int_eq(ctl(&out, &err, "set-policy", "--persistent", "balanced", "--json=short"), 0);
+        ck_assert_str_eq(out, "{\"policy\":\"balanced\",\"persistent\":true,\"file\":"
+                         "\"/etc/irqbald/policy.d/90-irqbalctl-policy.conf\"}\n");
+        g_free(out), g_free(err);
+        s = get_s("Policy");
+        ck_assert_str_eq(s, "balanced");
+        free(s);
+        ck_assert_ptr_null(root_file("run/irqbald/policy.d/95-irqbalctl-policy.conf"));
         ck_assert_int_eq(ctl(&out, &err, "set-policy", "nope"), 1);
         ck_assert_msg(strstr(err, "Unknown policy 'nope'"), "%s", err);
         g_free(out), g_free(err);
@@ -1005,6 +1109,7 @@ START_TEST(irqbalctl_verbs_in_text_and_json)
         ck_assert_msg(strstr(err, "out of range"), "%s", err);
         g_free(out), g_free(err);
         ck_assert_int_eq(ctl(&out, &err, "reload"), 0);
+        ck_assert_str_eq(out, "Reloaded the policy files, the topology and the CPU bans.\n");
         g_free(out), g_free(err);
 
         /* Usage errors. */
@@ -1014,11 +1119,25 @@ START_TEST(irqbalctl_verbs_in_text_and_json)
         g_free(out), g_free(err);
         ck_assert_int_eq(ctl(&out, &err, "--json=loud"), 2);
         g_free(out), g_free(err);
+        ck_assert_int_eq(ctl(&out, &err, "ban-irq"), 2);
+        ck_assert_msg(strstr(err, "one or more arguments; usage: irqbalctl ban-irq IRQ...\n"),
+                      "%s", err);
+        g_free(out), g_free(err);
+        /* A typo anywhere changes nothing. */
+        ck_assert_int_eq(ctl(&out, &err, "ban-irq", "40", "forty-one"), 2);
+        g_free(out), g_free(err);
+        ck_assert_ptr_null(root_file("run/irqbald/policy.d/95-irqbalctl-banned-irqs.conf"));
+        ck_assert_int_eq(ctl(&out, &err, "ban-cpus", "1", "2"), 2);
+        g_free(out), g_free(err);
+        ck_assert_int_eq(ctl(&out, &err, "--persistent", "irqs"), 2);
+        ck_assert_msg(strstr(err, "--persistent is for the verbs that write policy files"), "%s", err);
+        g_free(out), g_free(err);
         ck_assert_int_eq(ctl(&out, &err, "--version"), 0);
         ck_assert_str_eq(out, "irqbalctl " PACKAGE_VERSION "\n");
         g_free(out), g_free(err);
         ck_assert_int_eq(ctl(&out, &err, "--help"), 0);
-        ck_assert(strstr(out, "set-interval SEC"));
+        ck_assert(strstr(out, "set-interval SEC") && strstr(out, "ban-irq IRQ...") &&
+                  strstr(out, "check-config") && strstr(out, "--persistent"));
         g_free(out), g_free(err);
 }
 END_TEST
@@ -1038,6 +1157,21 @@ START_TEST(irqbalctl_permission_denied_and_not_running)
                 ck_assert_int_eq(ctl_as(true, &out, &err, "rebalance", NULL), 4);
                 g_free(out), g_free(err);
                 ck_assert_int_eq(ctl_as(true, &out, &err, "reload", NULL), 4);
+                g_free(out), g_free(err);
+                ck_assert_int_eq(ctl_as(true, &out, &err, "ban-irq", "40", NULL), 4);
+                ck_assert_msg(g_str_has_prefix(err, "Permission denied: Only root may ban IRQs") &&
+                              strchr(err, '\n') == err + strlen(err) - 1, "%s", err);
+                g_free(out), g_free(err);
+                ck_assert_int_eq(ctl_as(true, &out, &err, "unban-irq", "40", NULL), 4);
+                g_free(out), g_free(err);
+                ck_assert_int_eq(ctl_as(true, &out, &err, "--persistent", "ban-cpus", "2-3", NULL), 4);
+                ck_assert_msg(g_str_has_prefix(err, "Permission denied: Only root may ban CPUs"),
+                              "%s", err);
+                g_free(out), g_free(err);
+                ck_assert_ptr_null(root_file("run/irqbald/policy.d/95-irqbalctl-banned-irqs.conf"));
+                ck_assert_ptr_null(root_file("etc/irqbald/policy.d/90-irqbalctl-banned-cpus.conf"));
+                /* Checking the files is a read. */
+                ck_assert_int_eq(ctl_as(true, &out, &err, "check-config", NULL), 0);
                 g_free(out), g_free(err);
         }
         g_free(setpriv);
@@ -1059,6 +1193,421 @@ START_TEST(irqbalctl_permission_denied_and_not_running)
         /* policies needs no daemon. */
         ck_assert_int_eq(ctl(&out, &err, "policies"), 0);
         g_free(out), g_free(err);
+}
+END_TEST
+
+/* ---- policy files -------------------------------------------------------------- */
+
+#define RUNTIME_BANNED_IRQS "run/irqbald/policy.d/95-irqbalctl-banned-irqs.conf"
+#define PERSISTENT_BANNED_IRQS "etc/irqbald/policy.d/90-irqbalctl-banned-irqs.conf"
+#define RUNTIME_BANNED_CPUS "run/irqbald/policy.d/95-irqbalctl-banned-cpus.conf"
+#define PERSISTENT_BANNED_CPUS "etc/irqbald/policy.d/90-irqbalctl-banned-cpus.conf"
+#define WRITTEN_TO_RUN(kind) \
+        "Written to /run/irqbald/policy.d/95-irqbalctl-" kind ".conf (gone after a reboot; " \
+        "--persistent writes to /etc/irqbald/policy.d).\n"
+
+/* Lets the machine's clock and IRQ 40's counter move, and runs a cycle. */
+static void run_cycle(void)
+{
+        static unsigned n;
+        char *out = NULL, *err = NULL;
+
+        n++;
+        write_counts(1000 + 100000 * n, 1000 + 1000 * n, 100.0 + 10.0 * n);
+        ck_assert_msg(ctl(&out, &err, "rebalance") == 0, "%s", err);
+        g_free(out), g_free(err);
+}
+
+/* IRQ's state in irqbalctl's table. */
+static char *irq_state(unsigned irq)
+{
+        char *out = NULL, *err = NULL, *state;
+        struct jv *v;
+
+        ck_assert_int_eq(ctl(&out, &err, "--json=short", "irqs"), 0);
+        v = parse_json(out);
+        ck_assert_ptr_nonnull(jv_find(v, "irq", irq));
+        state = g_strdup(jv_str(jv_get(jv_find(v, "irq", irq), "state")));
+        jv_free(v);
+        g_free(out), g_free(err);
+        return state;
+}
+
+static void assert_irq_state(unsigned irq, const char *want)
+{
+        char *state = irq_state(irq);
+
+        ck_assert_msg(strcmp(state, want) == 0, "IRQ %u is %s, not %s; log:\n%s", irq, state,
+                      want, daemon_log());
+        g_free(state);
+}
+
+/* The one file of the configuration in force, or NULL when there is none. */
+static char *only_config_file(void)
+{
+        char **v = get_strv("ConfigFiles"), *f;
+
+        ck_assert_msg(!v[0] || !v[1], "more than one file: %s, %s", v[0], v[1]);
+        f = g_strdup(v[0]);
+        g_strfreev(v);
+        return f;
+}
+
+START_TEST(ban_irq_and_unban_irq_write_irqbalctls_dropin)
+{
+        char *out = NULL, *err = NULL, *s;
+
+        ck_assert_int_eq(ctl(&out, &err, "ban-irq", "40"), 0);
+        ck_assert_str_eq(out, "IRQ 40 banned: irqbald leaves it where it is from now on.\n"
+                         WRITTEN_TO_RUN("banned-irqs"));
+        g_free(out), g_free(err);
+        s = root_file(RUNTIME_BANNED_IRQS);
+        ck_assert_msg(s && strstr(s, "[Match]\nIrq=40\n") && strstr(s, "[Placement]\nBan=yes\n"),
+                      "%s", s);
+        g_free(s);
+        s = only_config_file();
+        ck_assert_str_eq(s, "/" RUNTIME_BANNED_IRQS);
+        g_free(s);
+
+        /* Someone spreads IRQ 40 over every CPU again: a banned IRQ stays as it is. */
+        tl_write(root, "proc/irq/40/smp_affinity_list", "0-3\n");
+        run_cycle();
+        assert_irq_state(40, "banned");
+        assert_irq_state(41, "balanced");
+        s = root_file("proc/irq/40/smp_affinity_list");
+        ck_assert_str_eq(s, "0-3\n");
+        g_free(s);
+
+        ck_assert_int_eq(ctl(&out, &err, "--json=short", "ban-irq", "41"), 0);
+        ck_assert_str_eq(out, "{\"banned_irqs\":[41],\"persistent\":false,\"file\":"
+                         "\"/run/irqbald/policy.d/95-irqbalctl-banned-irqs.conf\"}\n");
+        g_free(out), g_free(err);
+        s = root_file(RUNTIME_BANNED_IRQS);
+        ck_assert_msg(s && strstr(s, "\nIrq=40-41\n"), "%s", s);
+        g_free(s);
+
+        ck_assert_int_eq(ctl(&out, &err, "unban-irq", "40"), 0);
+        ck_assert_str_eq(out, "IRQ 40 unbanned: irqbald balances it from the next cycle on.\n"
+                         WRITTEN_TO_RUN("banned-irqs"));
+        g_free(out), g_free(err);
+        s = root_file(RUNTIME_BANNED_IRQS);
+        ck_assert_msg(s && strstr(s, "\nIrq=41\n") && !strstr(s, "40"), "%s", s);
+        g_free(s);
+        run_cycle();
+        assert_irq_state(40, "balanced");
+        assert_irq_state(41, "banned");
+        s = root_file("proc/irq/40/smp_affinity_list");
+        ck_assert_msg(strlen(g_strstrip(s)) == 1, "IRQ 40 not placed again: %s", s);
+        g_free(s);
+
+        /* Persistent: under /etc, taking in the runtime bans, whose file goes. */
+        ck_assert_int_eq(ctl(&out, &err, "--persistent", "ban-irq", "40"), 0);
+        ck_assert_str_eq(out, "IRQ 40 banned: irqbald leaves it where it is from now on.\n"
+                         "Written to /etc/irqbald/policy.d/90-irqbalctl-banned-irqs.conf.\n");
+        g_free(out), g_free(err);
+        s = root_file(PERSISTENT_BANNED_IRQS);
+        ck_assert_msg(s && strstr(s, "\nIrq=40-41\n") && strstr(s, "\nBan=yes\n"), "%s", s);
+        g_free(s);
+        ck_assert_ptr_null(root_file(RUNTIME_BANNED_IRQS));
+        s = only_config_file();
+        ck_assert_str_eq(s, "/" PERSISTENT_BANNED_IRQS);
+        g_free(s);
+        run_cycle();
+        assert_irq_state(40, "banned");
+
+        /* Several at once. */
+        ck_assert_int_eq(ctl(&out, &err, "--persistent", "unban-irq", "40", "41"), 0);
+        ck_assert_msg(strstr(out, "IRQ 40 unbanned") && strstr(out, "IRQ 41 unbanned"), "%s", out);
+        g_free(out), g_free(err);
+        s = root_file(PERSISTENT_BANNED_IRQS);
+        ck_assert_msg(!s || !strstr(s, "Irq="), "%s", s);
+        g_free(s);
+        run_cycle();
+        assert_irq_state(40, "balanced");
+        assert_irq_state(41, "balanced");
+}
+END_TEST
+
+START_TEST(ban_irq_on_an_irq_that_does_not_exist_is_refused)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        char *out = NULL, *err = NULL;
+
+        ck_assert(!call(&error, "BanIrq", "ub", 99, 0));
+        ck_assert_str_eq(error.name, SD_BUS_ERROR_INVALID_ARGS);
+        ck_assert_msg(strstr(error.message, "No IRQ 99 on this machine"), "%s", error.message);
+        sd_bus_error_free(&error);
+        ck_assert_int_eq(ctl(&out, &err, "ban-irq", "99"), 1);
+        ck_assert_msg(g_str_has_prefix(err, "Failed to ban IRQ 99: No IRQ 99 on this machine") &&
+                      strchr(err, '\n') == err + strlen(err) - 1, "%s", err);
+        g_free(out), g_free(err);
+        /* The ones before a failure stand; the daemon stops at the bad one. */
+        ck_assert_int_eq(ctl(&out, &err, "ban-irq", "41", "99", "40"), 1);
+        ck_assert_str_eq(out, "IRQ 41 banned: irqbald leaves it where it is from now on.\n");
+        g_free(out), g_free(err);
+        ck_assert(!call(&error, "BanIrq", "ub", 99, 1));
+        sd_bus_error_free(&error);
+        ck_assert_ptr_null(root_file(PERSISTENT_BANNED_IRQS));
+        {
+                char *s = root_file(RUNTIME_BANNED_IRQS);
+
+                ck_assert_msg(s && strstr(s, "\nIrq=41\n"), "%s", s);
+                g_free(s);
+        }
+        /* Unbanning one that is not banned does no harm. */
+        sd_bus_message_unref(call_ok("UnbanIrq", "ub", 40, 0));
+        /* Still there. */
+        ck_assert_uint_eq(get_u("Irqs"), 2);
+        run_cycle();
+        ck_assert_uint_eq(get_t("Cycles"), 2);
+}
+END_TEST
+
+START_TEST(unban_irq_names_the_file_that_still_bans_it)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        char *out = NULL, *err = NULL;
+
+        tl_write(root, "etc/irqbald/policy.d/50-keep-40.conf",
+                 "# IRQ 40 stays where it is.\n[Match]\nIrq=40\n\n[Placement]\nBan=yes\n");
+        sd_bus_message_unref(call_ok("Reload", NULL));
+        sd_bus_message_unref(call_ok("BanIrq", "ub", 40, 0));
+        ck_assert(!call(&error, "UnbanIrq", "ub", 40, 0));
+        ck_assert_str_eq(error.name, BUS_ERROR_STILL_BANNED);
+        ck_assert_msg(strstr(error.message, "IRQ 40 stays banned") &&
+                      strstr(error.message, "\n/etc/irqbald/policy.d/50-keep-40.conf:6: "),
+                      "%s", error.message);
+        sd_bus_error_free(&error);
+        /* irqbalctl's own ban is gone all the same. */
+        ck_assert_ptr_null(root_file(RUNTIME_BANNED_IRQS));
+
+        ck_assert_int_eq(ctl(&out, &err, "ban-irq", "40"), 0);
+        g_free(out), g_free(err);
+        ck_assert_int_eq(ctl(&out, &err, "unban-irq", "40"), 1);
+        ck_assert_msg(g_str_has_prefix(err, "Failed to unban IRQ 40: IRQ 40 stays banned") &&
+                      strstr(err, "\n/etc/irqbald/policy.d/50-keep-40.conf:6: ") &&
+                      !strstr(err, "\n\n") && err[strlen(err) - 1] == '\n', "%s", err);
+        g_free(out), g_free(err);
+        /* irqbalctl's own persistent ban is one such file. */
+        ck_assert_int_eq(ctl(&out, &err, "--persistent", "ban-irq", "41"), 0);
+        g_free(out), g_free(err);
+        ck_assert_int_eq(ctl(&out, &err, "unban-irq", "41"), 1);
+        ck_assert_msg(strstr(err, "\n/etc/irqbald/policy.d/90-irqbalctl-banned-irqs.conf:") &&
+                      strstr(err, "irqbalctl --persistent unban-irq lifts it.\n"), "%s", err);
+        g_free(out), g_free(err);
+        ck_assert_int_eq(ctl(&out, &err, "--persistent", "unban-irq", "41"), 0);
+        g_free(out), g_free(err);
+
+        run_cycle();
+        assert_irq_state(40, "banned");
+        assert_irq_state(41, "balanced");
+        /* The table says which file bans it. */
+        ck_assert_int_eq(ctl(&out, &err, "irqs"), 0);
+        ck_assert_msg(strstr(out, "  banned by /etc/irqbald/policy.d/50-keep-40.conf:6 (Ban=yes)\n"),
+                      "%s", out);
+        g_free(out), g_free(err);
+}
+END_TEST
+
+START_TEST(ban_cpus_writes_banned_cpus_and_the_property_follows)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        char *out = NULL, *err = NULL, *s;
+
+        ck_assert_int_eq(ctl(&out, &err, "ban-cpus", "2-3"), 0);
+        ck_assert_str_eq(out, "CPUs 2-3 banned: irqbald moves IRQs off them from the next cycle on.\n"
+                         WRITTEN_TO_RUN("banned-cpus"));
+        g_free(out), g_free(err);
+        s = root_file(RUNTIME_BANNED_CPUS);
+        ck_assert_msg(s && strstr(s, "[Daemon]\nBannedCPUs=2-3\n"), "%s", s);
+        g_free(s);
+        s = get_s("BannedCPUs");
+        ck_assert_str_eq(s, "2-3");
+        free(s);
+        s = get_s("UsableCPUs");
+        ck_assert_str_eq(s, "0-1");
+        free(s);
+        /* Whatever sat on CPU 2 or 3 moves off. */
+        run_cycle();
+        for (unsigned irq = 40; irq <= 41; irq++) {
+                char rel[64];
+
+                snprintf(rel, sizeof(rel), "proc/irq/%u/smp_affinity_list", irq);
+                s = g_strstrip(root_file(rel));
+                ck_assert_msg(!strcmp(s, "0") || !strcmp(s, "1"), "IRQ %u on %s", irq, s);
+                g_free(s);
+        }
+
+        ck_assert_int_eq(ctl(&out, &err, "--json=short", "ban-cpus", "none"), 0);
+        ck_assert_str_eq(out, "{\"banned_cpus\":\"\",\"persistent\":false,\"file\":"
+                         "\"/run/irqbald/policy.d/95-irqbalctl-banned-cpus.conf\"}\n");
+        g_free(out), g_free(err);
+        s = get_s("BannedCPUs");
+        ck_assert_str_eq(s, "");
+        free(s);
+
+        /* Refused: every CPU, a malformed list. Nothing changes. */
+        ck_assert_int_eq(ctl(&out, &err, "ban-cpus", "0-3"), 1);
+        ck_assert_msg(strstr(err, "would leave no CPU"), "%s", err);
+        g_free(out), g_free(err);
+        ck_assert(!call(&error, "BanCPUs", "sb", "2-x", 0));
+        ck_assert_str_eq(error.name, SD_BUS_ERROR_INVALID_ARGS);
+        ck_assert_msg(strstr(error.message, "write it like 2-5,8"), "%s", error.message);
+        sd_bus_error_free(&error);
+        ck_assert_int_eq(ctl(&out, &err, "ban-cpus", "two"), 1);
+        ck_assert_msg(strstr(err, "'two'") && strstr(err, "write it like 2-5,8"), "%s", err);
+        g_free(out), g_free(err);
+        s = get_s("BannedCPUs");
+        ck_assert_str_eq(s, "");
+        free(s);
+
+        /* Persistent: under /etc, and the /run file goes. */
+        ck_assert_int_eq(ctl(&out, &err, "--persistent", "ban-cpus", "3"), 0);
+        g_free(out), g_free(err);
+        s = root_file(PERSISTENT_BANNED_CPUS);
+        ck_assert_msg(s && strstr(s, "\nBannedCPUs=3\n"), "%s", s);
+        g_free(s);
+        ck_assert_ptr_null(root_file(RUNTIME_BANNED_CPUS));
+        s = get_s("BannedCPUs");
+        ck_assert_str_eq(s, "3");
+        free(s);
+}
+END_TEST
+
+START_TEST(a_bad_policy_file_fails_reload_and_keeps_the_old_configuration)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        char *out = NULL, *err = NULL, *s;
+        const struct jv *f;
+        struct jv *v;
+
+        tl_write(root, "etc/irqbald/policy.d/50-pack.conf", "[Daemon]\nPolicy=pack\n");
+        ck_assert_int_eq(ctl(&out, &err, "reload"), 0);
+        g_free(out), g_free(err);
+        s = get_s("Policy");
+        ck_assert_str_eq(s, "pack");
+        free(s);
+        ck_assert_int_eq(ctl(&out, &err, "check-config"), 0);
+        ck_assert_str_eq(out, "No problems found in 1 file.\n");
+        g_free(out), g_free(err);
+        ck_assert_int_eq(ctl(&out, &err, "--json=short", "check-config"), 0);
+        ck_assert_str_eq(out, "{\"ok\":true,\"findings\":[]}\n");
+        g_free(out), g_free(err);
+
+        /* Taken half, this file would switch the policy and ban IRQ 40; line 9 is wrong. */
+        tl_write(root, "etc/irqbald/policy.d/60-bad.conf",
+                 "[Daemon]\nPolicy=balanced\n\n[Match]\nIrq=40\n\n[Placement]\nBan=yes\nCPUs=two\n");
+        ck_assert_int_eq(ctl(&out, &err, "reload"), 1);
+        ck_assert_msg(g_str_has_prefix(err, "Reload failed; the old configuration stays in force:\n") &&
+                      strstr(err, "\n/etc/irqbald/policy.d/60-bad.conf:9: error: ") &&
+                      !strstr(err, "\n\n") && err[strlen(err) - 1] == '\n', "%s", err);
+        g_free(out), g_free(err);
+        ck_assert(!call(&error, "Reload", NULL));
+        ck_assert_str_eq(error.name, BUS_ERROR_INVALID_CONFIG);
+        ck_assert_msg(g_str_has_prefix(error.message, "Reload failed; the old configuration stays "
+                                       "in force:\n") &&
+                      strstr(error.message, "60-bad.conf:9: error: "), "%s", error.message);
+        sd_bus_error_free(&error);
+
+        /* The old configuration, whole: the policy, the files, the behaviour. */
+        s = get_s("Policy");
+        ck_assert_str_eq(s, "pack");
+        free(s);
+        s = only_config_file();
+        ck_assert_str_eq(s, "/etc/irqbald/policy.d/50-pack.conf");
+        g_free(s);
+        tl_write(root, "proc/irq/40/smp_affinity_list", "0-3\n");
+        run_cycle();
+        assert_irq_state(40, "balanced");
+        s = root_file("proc/irq/40/smp_affinity_list");
+        ck_assert_msg(strlen(g_strstrip(s)) == 1, "IRQ 40 not placed: %s", s);
+        g_free(s);
+
+        ck_assert_int_eq(ctl(&out, &err, "check-config"), 1);
+        ck_assert_msg(strstr(out, "/etc/irqbald/policy.d/60-bad.conf:9: error: ") &&
+                      strstr(out, "irqbald would refuse this configuration.\n"), "%s", out);
+        g_free(out), g_free(err);
+        ck_assert_int_eq(ctl(&out, &err, "--json=short", "check-config"), 1);
+        v = parse_json(out);
+        ck_assert(!jv_bool(jv_get(v, "ok")));
+        ck_assert_uint_ge(jv_len(jv_get(v, "findings")), 1);
+        f = NULL;
+        for (size_t i = 0; i < jv_len(jv_get(v, "findings")); i++) {
+                const struct jv *x = jv_at(jv_get(v, "findings"), i);
+
+                if (!strcmp(jv_str(jv_get(x, "severity")), "error"))
+                        f = x;
+        }
+        ck_assert_msg(f, "no error in %s", out);
+        ck_assert_str_eq(jv_str(jv_get(f, "file")), "/etc/irqbald/policy.d/60-bad.conf");
+        ck_assert_int_eq(jv_int(jv_get(f, "line")), 9);
+        ck_assert_str_ne(jv_str(jv_get(f, "message")), "");
+        jv_free(v);
+        g_free(out), g_free(err);
+
+        /* A change while the files are bad is refused whole, its file put back. */
+        ck_assert_int_eq(ctl(&out, &err, "ban-irq", "41"), 1);
+        ck_assert_msg(g_str_has_prefix(err, "Banning IRQ 41 failed; the old configuration stays "
+                                       "in force:\n") && strstr(err, "60-bad.conf:9: error: "),
+                      "%s", err);
+        g_free(out), g_free(err);
+        ck_assert_ptr_null(root_file(RUNTIME_BANNED_IRQS));
+        ck_assert(!call(&error, "SetPolicy", "s", "numa-local"));
+        ck_assert_str_eq(error.name, BUS_ERROR_INVALID_CONFIG);
+        sd_bus_error_free(&error);
+        ck_assert_ptr_null(root_file("run/irqbald/policy.d/95-irqbalctl-policy.conf"));
+        s = get_s("Policy");
+        ck_assert_str_eq(s, "pack");
+        free(s);
+
+        /* Mended: the reload takes it. */
+        tl_write(root, "etc/irqbald/policy.d/60-bad.conf",
+                 "[Daemon]\nPolicy=balanced\n\n[Match]\nIrq=40\n\n[Placement]\nBan=yes\nCPUs=2\n");
+        ck_assert_int_eq(ctl(&out, &err, "reload"), 0);
+        g_free(out), g_free(err);
+        s = get_s("Policy");
+        ck_assert_str_eq(s, "balanced");
+        free(s);
+}
+END_TEST
+
+START_TEST(the_command_line_wins_over_set_policy_and_ban_cpus)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        char *out = NULL, *err = NULL, *s;
+
+        restart_daemon((const char *const[]) { "--policy=pack", "--ban-cpus=3", NULL });
+        s = get_s("Policy");
+        ck_assert_str_eq(s, "pack");
+        free(s);
+        for (int ex = 0; ex < 2; ex++) {
+                ck_assert(ex ? !call(&error, "SetPolicyEx", "sb", "balanced", 1)
+                             : !call(&error, "SetPolicy", "s", "balanced"));
+                ck_assert_str_eq(error.name, BUS_ERROR_OVERRIDDEN_BY_COMMAND_LINE);
+                ck_assert_msg(strstr(error.message, "started with --policy") &&
+                              strstr(error.message, "(ExecStart=)"), "%s", error.message);
+                sd_bus_error_free(&error);
+        }
+        ck_assert(!call(&error, "BanCPUs", "sb", "2", 0));
+        ck_assert_str_eq(error.name, BUS_ERROR_OVERRIDDEN_BY_COMMAND_LINE);
+        ck_assert_msg(strstr(error.message, "started with --ban-cpus"), "%s", error.message);
+        sd_bus_error_free(&error);
+        ck_assert_int_eq(ctl(&out, &err, "set-policy", "balanced"), 1);
+        ck_assert_str_eq(err, "Failed to set the policy: irqbald was started with --policy, which "
+                         "wins over policy files; remove it from the command line (ExecStart=) to "
+                         "change this at runtime.\n");
+        g_free(out), g_free(err);
+        s = get_s("Policy");
+        ck_assert_str_eq(s, "pack");
+        free(s);
+        s = get_s("BannedCPUs");
+        ck_assert_str_eq(s, "3");
+        free(s);
+        ck_assert_ptr_null(root_file("run/irqbald/policy.d/95-irqbalctl-policy.conf"));
+        ck_assert_ptr_null(root_file("etc/irqbald/policy.d/90-irqbalctl-policy.conf"));
+        ck_assert_ptr_null(root_file(RUNTIME_BANNED_CPUS));
+        /* What the command line does not set stays changeable. */
+        sd_bus_message_unref(call_ok("BanIrq", "ub", 40, 0));
 }
 END_TEST
 
@@ -1115,6 +1664,12 @@ Suite *test_suite(void)
         tcase_add_test(tc, checked_in_introspection_matches_the_live_one);
         tcase_add_test(tc, irqbalctl_verbs_in_text_and_json);
         tcase_add_test(tc, irqbalctl_permission_denied_and_not_running);
+        tcase_add_test(tc, ban_irq_and_unban_irq_write_irqbalctls_dropin);
+        tcase_add_test(tc, ban_irq_on_an_irq_that_does_not_exist_is_refused);
+        tcase_add_test(tc, unban_irq_names_the_file_that_still_bans_it);
+        tcase_add_test(tc, ban_cpus_writes_banned_cpus_and_the_property_follows);
+        tcase_add_test(tc, a_bad_policy_file_fails_reload_and_keeps_the_old_configuration);
+        tcase_add_test(tc, the_command_line_wins_over_set_policy_and_ban_cpus);
         tcase_add_test(tc, without_a_system_bus_the_daemon_says_so_once_and_balances);
         return s;
 }

@@ -85,6 +85,9 @@ static void setup(void)
         page = src_path("man/irqbalctl.1");
         tl_symlink(tmpdir, "man/man1/irqbalctl.1", page);
         g_free(page);
+        page = src_path("man/irqbald.conf.5");
+        tl_symlink(tmpdir, "man/man5/irqbald.conf.5", page);
+        g_free(page);
 
         g_free(unit);
         g_free(sbindir);
@@ -337,7 +340,9 @@ END_TEST
 
 START_TEST(man_pages_format_without_warnings)
 {
-        static const char *const pages[] = { "man/irqbald.8", "man/irqbalctl.1", NULL };
+        static const char *const pages[] = {
+                "man/irqbald.8", "man/irqbalctl.1", "man/irqbald.conf.5", NULL,
+        };
 
         if (!have_program("groff")) {
                 fprintf(stderr, "# SKIP: groff not installed (dev.sh installs groff-base)\n");
