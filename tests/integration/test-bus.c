@@ -1366,7 +1366,7 @@ END_TEST
 START_TEST(unban_irq_names_the_file_that_still_bans_it)
 {
         sd_bus_error error = SD_BUS_ERROR_NULL;
-        char *out = NULL, *err = NULL;
+        char *out = NULL, *err = NULL, *s;
 
         tl_write(root, "etc/irqbald/policy.d/50-keep-40.conf",
                  "# IRQ 40 stays where it is.\n[Match]\nIrq=40\n\n[Placement]\nBan=yes\n");
@@ -1406,6 +1406,30 @@ START_TEST(unban_irq_names_the_file_that_still_bans_it)
         ck_assert_msg(strstr(out, "  banned by /etc/irqbald/policy.d/50-keep-40.conf:6 (Ban=yes)\n"),
                       "%s", out);
         g_free(out), g_free(err);
+
+        /* explain names every rule that matched and where each value came from; a later
+         * file wins key by key. */
+        tl_write(root, "usr/lib/irqbald/policy.d/10-vendor.conf",
+                 "[Match]\nIrq=40-41\n[Placement]\nWeight=3\nCPUs=0-3\n");
+        tl_write(root, "etc/irqbald/policy.d/60-two-cpus.conf",
+                 "[Match]\nIrq=41\n[Placement]\nCPUs=1-2\n");
+        sd_bus_message_unref(call_ok("Reload", NULL));
+        ck_assert_int_eq(ctl(&out, &err, "explain", "41"), 0);
+        ck_assert_msg(strstr(out, "  Rules:     /usr/lib/irqbald/policy.d/10-vendor.conf:1 matched\n"
+                                  "             /etc/irqbald/policy.d/60-two-cpus.conf:1 matched\n") &&
+                      strstr(out, "CPUs=1-2 from /etc/irqbald/policy.d/60-two-cpus.conf:4\n") &&
+                      strstr(out, "Weight=3 from /usr/lib/irqbald/policy.d/10-vendor.conf:4\n") &&
+                      !strstr(out, "Ban=yes"), "%s", out);
+        g_free(out), g_free(err);
+        ck_assert_int_eq(ctl(&out, &err, "explain", "40"), 0);
+        ck_assert_msg(strstr(out, "/etc/irqbald/policy.d/50-keep-40.conf:2 matched\n") &&
+                      strstr(out, "Ban=yes from /etc/irqbald/policy.d/50-keep-40.conf:6: irqbald "
+                                  "leaves it alone\n"), "%s", out);
+        g_free(out), g_free(err);
+        run_cycle();
+        s = root_file("proc/irq/41/smp_affinity_list");
+        ck_assert_msg(strcmp(g_strstrip(s), "1") == 0 || strcmp(s, "2") == 0, "IRQ 41 on %s", s);
+        g_free(s);
 }
 END_TEST
 
