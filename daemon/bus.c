@@ -7,6 +7,7 @@
 #include <systemd/sd-bus.h>
 
 #include "irqbal/bus.h"
+#include "irqbal/polkit.h"
 #include "irqbal/config.h"
 #include "irqbal/cpuset.h"
 #include "irqbal/log.h"
@@ -96,6 +97,7 @@ static char **strv_copy(char *const *src, size_t n)
 struct bus_cache {
         struct prop_value v[_PROP_MAX];
         bool valid;
+        struct polkit_registry *polkit; /* questions to polkit waiting for an answer */
 };
 
 static unsigned count_balanced(const struct manager *m)
@@ -285,8 +287,18 @@ void bus_emit_properties_changed(struct manager *m)
                 log_debug_errno(r, "Failed to emit PropertiesChanged, ignoring: %m");
 }
 
-/* Changes are for root (DESIGN §5: reads for everyone, changes for uid 0). */
-static int check_privileged(sd_bus_message *msg, const char *what, sd_bus_error *error)
+/* Changes are for root, or whom polkit allows (DESIGN §5: reads for everyone). 0 when
+ * allowed, 1 when polkit's answer is pending (the handler returns 1: the call comes
+ * back when it is there), or an error. */
+static int check_privileged(struct manager *m, sd_bus_message *msg, const char *action,
+                            const char *what, sd_bus_error *error)
+{
+        return polkit_check(msg, action, what, &m->bus_cache->polkit, error);
+}
+
+/* Property writes cannot wait for polkit (sd-bus replies as the setter returns): root
+ * only. */
+static int check_root(sd_bus_message *msg, const char *what, sd_bus_error *error)
 {
         sd_bus_creds *creds = NULL;
         uid_t euid;
@@ -552,9 +564,9 @@ static int method_plan(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 static int method_rebalance(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
         struct manager *m = userdata;
-        int r = check_privileged(msg, "rebalance", error);
+        int r = check_privileged(m, msg, POLKIT_ACTION_REBALANCE, "rebalance", error);
 
-        if (r < 0)
+        if (r != 0)
                 return r;
         r = manager_request_cycle(m);
         if (r < 0)
@@ -601,9 +613,9 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 {
         struct manager *m = userdata;
         struct config_diags diags = {};
-        int r = check_privileged(msg, "reload", error);
+        int r = check_privileged(m, msg, POLKIT_ACTION_REBALANCE, "reload", error);
 
-        if (r < 0)
+        if (r != 0)
                 return r;
         r = manager_reload(m, &diags);
         if (r < 0)
@@ -660,8 +672,8 @@ static int set_policy(sd_bus_message *msg, struct manager *m, const char *name, 
         struct config_diags diags = {};
         int r;
 
-        r = check_privileged(msg, "change the policy", error);
-        if (r < 0)
+        r = check_privileged(m, msg, POLKIT_ACTION_CONFIGURE, "change the policy", error);
+        if (r != 0)
                 return r;
         r = manager_set_policy(m, name, persistent, &diags);
         if (r == -EINVAL && diags.errors == 0) {
@@ -709,10 +721,10 @@ static int ban_irq(sd_bus_message *msg, struct manager *m, bool ban, sd_bus_erro
         uint32_t irq;
         int persistent, r;
 
-        r = sd_bus_message_read(msg, "ub", &irq, &persistent);
-        if (r < 0)
+        r = check_privileged(m, msg, POLKIT_ACTION_CONFIGURE, ban ? "ban IRQs" : "unban IRQs", error);
+        if (r != 0)
                 return r;
-        r = check_privileged(msg, ban ? "ban IRQs" : "unban IRQs", error);
+        r = sd_bus_message_read(msg, "ub", &irq, &persistent);
         if (r < 0)
                 return r;
         r = manager_ban_irq(m, irq, ban, persistent, &diags);
@@ -756,10 +768,10 @@ static int method_ban_cpus(sd_bus_message *msg, void *userdata, sd_bus_error *er
         char what[128];
         int persistent, r;
 
-        r = sd_bus_message_read(msg, "sb", &list, &persistent);
-        if (r < 0)
+        r = check_privileged(m, msg, POLKIT_ACTION_CONFIGURE, "ban CPUs", error);
+        if (r != 0)
                 return r;
-        r = check_privileged(msg, "ban CPUs", error);
+        r = sd_bus_message_read(msg, "sb", &list, &persistent);
         if (r < 0)
                 return r;
         cpus = hwloc_bitmap_alloc();
@@ -799,10 +811,10 @@ static int method_set_interval(sd_bus_message *msg, void *userdata, sd_bus_error
         uint64_t usec;
         int r;
 
-        r = sd_bus_message_read(msg, "t", &usec);
-        if (r < 0)
+        r = check_privileged(m, msg, POLKIT_ACTION_CONFIGURE, "change the interval", error);
+        if (r != 0)
                 return r;
-        r = check_privileged(msg, "change the interval", error);
+        r = sd_bus_message_read(msg, "t", &usec);
         if (r < 0)
                 return r;
         r = manager_set_interval(m, usec);
@@ -902,7 +914,7 @@ static int log_level_set(sd_bus *bus, const char *path, const char *interface, c
         r = sd_bus_message_read(value, "s", &s);
         if (r < 0)
                 return r;
-        r = check_privileged(value, "change the log level", error);
+        r = check_root(value, "change the log level", error);
         if (r < 0)
                 return r;
         level = log_level_from_string(s);
@@ -924,7 +936,7 @@ static int log_target_set(sd_bus *bus, const char *path, const char *interface, 
         r = sd_bus_message_read(value, "s", &s);
         if (r < 0)
                 return r;
-        r = check_privileged(value, "change the log target", error);
+        r = check_root(value, "change the log target", error);
         if (r < 0)
                 return r;
         if (log_set_target_from_string(s) < 0)
@@ -950,6 +962,7 @@ static void cache_free(struct bus_cache *c)
                 return;
         for (size_t i = 0; i < _PROP_MAX; i++)
                 prop_value_done(&c->v[i]);
+        polkit_registry_free(c->polkit);
         free(c);
 }
 

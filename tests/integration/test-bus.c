@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "irqbal/bus.h"
+#include "irqbal/polkit.h"
 #include "jsonq.h"
 #include "testlib.h"
 
@@ -116,6 +117,9 @@ static void write_bus_config(void)
                  "    <allow send_destination=\"org.freedesktop.DBus\" send_interface=\"org.freedesktop.DBus.Properties\"/>\n"
                  "  </policy>\n"
                  "  %s\n"
+                 /* As polkit's own bus policy: root owns its name, everyone may ask. */
+                 "  <policy user=\"root\"><allow own=\"" POLKIT_NAME "\"/></policy>\n"
+                 "  <policy context=\"default\"><allow send_destination=\"" POLKIT_NAME "\"/></policy>\n"
                  "</busconfig>\n", socket_path, include);
         g_free(include);
         g_free(policy);
@@ -782,6 +786,121 @@ START_TEST(a_caller_that_is_not_root_reads_but_cannot_change)
         ck_assert_ptr_null(root_file("etc/irqbald/policy.d/90-irqbalctl-policy.conf"));
         ck_assert_uint_eq(get_t("Cycles"), 1);
         ck_assert_uint_eq(get_t("IntervalUSec"), 3600000000ULL);
+}
+END_TEST
+
+/* A stand-in for polkitd on the private bus, with polkit's D-Bus interface: it allows
+ * POLKIT_ACTION_REBALANCE and refuses everything else, and counts the questions. */
+static int authority_check(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        const char *kind, *action;
+        int r;
+
+        r = sd_bus_message_enter_container(msg, 'r', "sa{sv}");
+        if (r >= 0)
+                r = sd_bus_message_read(msg, "s", &kind);
+        if (r >= 0)
+                r = sd_bus_message_skip(msg, "a{sv}");
+        if (r >= 0)
+                r = sd_bus_message_exit_container(msg);
+        if (r >= 0)
+                r = sd_bus_message_read(msg, "s", &action);
+        if (r < 0)
+                return r;
+        (*(unsigned *) userdata)++;
+        return sd_bus_reply_method_return(msg, "(bba{ss})",
+                                          strcmp(kind, "system-bus-name") == 0 &&
+                                          strcmp(action, "io.github.irqbald1.rebalance") == 0, 0, 0);
+}
+
+static const sd_bus_vtable authority_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD("CheckAuthorization", "(sa{sv})sa{ss}us", "(bba{ss})", authority_check, 0),
+        SD_BUS_VTABLE_END,
+};
+
+static pid_t start_authority(void)
+{
+        int ready[2];
+        pid_t pid;
+        char c;
+
+        ck_assert_int_eq(pipe(ready), 0);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                static unsigned questions;
+                sd_bus *b = NULL;
+
+                close(ready[0]);
+                if (sd_bus_open_system(&b) < 0 ||
+                    sd_bus_add_object_vtable(b, NULL, "/org/freedesktop/PolicyKit1/Authority",
+                                             "org.freedesktop.PolicyKit1.Authority",
+                                             authority_vtable, &questions) < 0 ||
+                    sd_bus_request_name(b, POLKIT_NAME, 0) < 0)
+                        _exit(1);
+                (void) !write(ready[1], "r", 1);
+                for (;;) {
+                        if (sd_bus_process(b, NULL) > 0)
+                                continue;
+                        if (sd_bus_wait(b, UINT64_MAX) < 0)
+                                _exit(2);
+                }
+        }
+        close(ready[1]);
+        ck_assert_msg(read(ready[0], &c, 1) == 1, "the polkit stand-in did not start");
+        close(ready[0]);
+        return pid;
+}
+
+static int polkit_checks(sd_bus *b)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        int ok;
+
+        /* Allowed: the call waits for the answer and then runs. */
+        if (sd_bus_call_method(b, BUS_NAME, BUS_PATH, BUS_INTERFACE, "Rebalance", &error, &reply,
+                               NULL) < 0)
+                return 1;
+        reply = sd_bus_message_unref(reply);
+        if (sd_bus_call_method(b, BUS_NAME, BUS_PATH, BUS_INTERFACE, "SetPolicy", &error, &reply,
+                               "s", "pack") >= 0)
+                return 2;
+        ok = sd_bus_error_has_name(&error, SD_BUS_ERROR_ACCESS_DENIED) &&
+             strstr(error.message, "polkit does not allow uid 65534 to change the policy");
+        sd_bus_error_free(&error);
+        if (!ok)
+                return 3;
+        /* Property writes cannot wait for polkit: root only. */
+        if (sd_bus_set_property(b, BUS_NAME, BUS_LOG_CONTROL_PATH, BUS_LOG_CONTROL_INTERFACE,
+                                "LogLevel", &error, "s", "debug") >= 0)
+                return 4;
+        sd_bus_error_free(&error);
+        return 0;
+}
+
+START_TEST(polkit_decides_for_callers_that_are_not_root)
+{
+        pid_t authority = start_authority();
+        uint64_t cycles = get_t("Cycles");
+        char *s;
+        int status;
+
+        /* The root's clock moves, so that a rebalance has something new to learn. */
+        write_counts(101000, 1000, 110.0);
+        ck_assert_int_eq(as_nobody(polkit_checks), 0);
+        ck_assert_msg(get_t("Cycles") == cycles + 1, "no cycle:\n%s", daemon_log());
+        s = get_s("Policy");
+        ck_assert_str_eq(s, "balanced");
+        free(s);
+        /* Root is never asked about. */
+        write_counts(201000, 1000, 120.0);
+        sd_bus_message_unref(call_ok("Rebalance", NULL));
+        ck_assert_uint_eq(get_t("Cycles"), cycles + 2);
+        /* SIGKILL: the fork inherited Check's SIGTERM handler, which signals the group. */
+        kill(authority, SIGKILL);
+        ck_assert_int_eq(waitpid(authority, &status, 0), authority);
 }
 END_TEST
 
@@ -1685,6 +1804,8 @@ Suite *test_suite(void)
         if (geteuid() == 0)
                 tcase_add_test(tc, a_caller_that_is_not_root_reads_but_cannot_change);
         tcase_add_test(tc, log_control_reads_and_sets_level_and_target);
+        if (geteuid() == 0)
+                tcase_add_test(tc, polkit_decides_for_callers_that_are_not_root);
         tcase_add_test(tc, checked_in_introspection_matches_the_live_one);
         tcase_add_test(tc, irqbalctl_verbs_in_text_and_json);
         tcase_add_test(tc, irqbalctl_permission_denied_and_not_running);
