@@ -368,6 +368,70 @@ END_TEST
 
 /* ---- real servers: sysfs captures ------------------------------------------------- */
 
+/* Policy files under the fake root: --check-config lists every problem with file:line,
+ * the daemon refuses to start on errors, and the files' settings apply unless the
+ * command line says otherwise. */
+START_TEST(check_config_lists_every_problem_and_fails_on_errors)
+{
+        struct run r;
+
+        tl_write(fake, "etc/irqbald/irqbald.conf", "[Daemon]\nPolicy=pack\nIntervall=5\n");
+        tl_write(fake, "etc/irqbald/policy.d/10-nic.conf",
+                 "[Match]\nName=eth0-*\n\n[Placement]\nCPUs=8-9\n");
+        r = irqbald(false, "--root", fake, "--topology=synthetic:pu:4", "--check-config", NULL);
+        ck_assert_int_eq(r.status, 1);
+        ck_assert_str_eq(r.out,
+                         "/etc/irqbald/irqbald.conf:3: error: unknown key 'Intervall' in [Daemon]; "
+                         "did you mean 'Interval='?\n"
+                         "/etc/irqbald/policy.d/10-nic.conf:5: error: CPUs=8-9: none of these CPUs "
+                         "exist on this machine (it has 0-3)\n"
+                         "2 errors: irqbald would not start, and a reload would keep the old "
+                         "configuration.\n");
+        run_done(&r);
+
+        /* The daemon itself does not start on them, and says why. */
+        r = irqbald(false, "--root", fake, "--topology=synthetic:pu:4", "-o", "-n", "-w", "0.1", NULL);
+        ck_assert_int_eq(r.status, 1);
+        ck_assert_msg(strstr(r.err, "/etc/irqbald/irqbald.conf:3: unknown key 'Intervall'") &&
+                      strstr(r.err, "Not starting: 2 errors in the policy files"), "%s", r.err);
+        run_done(&r);
+
+        tl_write(fake, "etc/irqbald/irqbald.conf", "[Daemon]\nPolicy=pack\nInterval=5\n");
+        tl_write(fake, "etc/irqbald/policy.d/10-nic.conf",
+                 "[Match]\nName=eth0-*\n\n[Placement]\nCPUs=1-9\n");
+        r = irqbald(false, "--root", fake, "--topology=synthetic:pu:4", "--check-config", NULL);
+        ck_assert_int_eq(r.status, 0);
+        ck_assert_str_eq(r.out,
+                         "/etc/irqbald/policy.d/10-nic.conf:5: warning: CPUs=1-9: CPUs 4-9 do not "
+                         "exist on this machine (it has 0-3); they are ignored\n"
+                         "2 files checked: no errors.\n");
+        run_done(&r);
+}
+END_TEST
+
+START_TEST(file_settings_apply_unless_the_command_line_says_otherwise)
+{
+        struct run r;
+
+        tl_write(fake, "etc/irqbald/irqbald.conf",
+                 "[Daemon]\nPolicy=numa-local\nBannedCPUs=0\nBanIsolated=no\n");
+        r = irqbald(true, "--root", fake, "--topology=synthetic:core:4 pu:1", "-o", "-n", "-w", "0.1", NULL);
+        ck_assert_msg(r.status == 0, "irqbald failed: %s", r.err);
+        ck_assert_str_eq(jv_str(jv_get(r.json, "policy")), "numa-local");
+        /* Isolated 2 and nohz_full 2-3 take IRQs now; 0 is banned by the file. */
+        ck_assert_str_eq(jv_str(jv_path(r.json, "topology.usable_cpus")), "1-3");
+        ck_assert_uint_eq(jv_len(jv_path(r.json, "topology.banned_cpus")), 1);
+        run_done(&r);
+
+        r = irqbald(true, "--root", fake, "--topology=synthetic:core:4 pu:1", "-o", "-n", "-w", "0.1",
+                    "--policy=pack", "--ban-cpus=3", NULL);
+        ck_assert_msg(r.status == 0, "irqbald failed: %s", r.err);
+        ck_assert_str_eq(jv_str(jv_get(r.json, "policy")), "pack");
+        ck_assert_str_eq(jv_str(jv_path(r.json, "topology.usable_cpus")), "0-2");
+        run_done(&r);
+}
+END_TEST
+
 static const char *const captures[] = {
         "16em64t-4s2c2t", "16em64t-4s2c2t-offlines", "8em64t-2s2ca2c",
         "64amd64-4s2n4ca2co", "32em64t-2n8c+dax+nvme+mic+dimms", "40intel64-2g2n4c+pcilocality",
@@ -507,6 +571,8 @@ Suite *test_suite(void)
         tcase_add_test(fakes, list_policies_names_all_five_with_the_default);
         tcase_add_test(fakes, housekeeping_moves_irqs_and_the_default_onto_its_cpus);
         tcase_add_test(fakes, synthetic_topology_is_the_model_in_the_json);
+        tcase_add_test(fakes, check_config_lists_every_problem_and_fails_on_errors);
+        tcase_add_test(fakes, file_settings_apply_unless_the_command_line_says_otherwise);
         suite_add_tcase(s, fakes);
 
         tcase_set_timeout(real, 120);
