@@ -16,6 +16,7 @@
 #include "irqbal/json.h"
 #include "irqbal/policy.h"
 #include "output.h"
+#include "pager.h"
 
 /* Exit codes (irqbalctl(1)). */
 #define EXIT_OK 0
@@ -27,6 +28,7 @@
 struct ctl {
         enum json_mode json;
         bool legend;
+        bool pager;             /* --no-pager turns it off */
         bool persistent;        /* --persistent: changes go to /etc, not /run */
         sd_bus *bus;
 };
@@ -1131,24 +1133,25 @@ static const struct verb {
         const char *name;
         int min_args, max_args;
         bool persistent;        /* takes --persistent: it writes a policy file */
+        enum pager_mode pager;  /* on a terminal: tables always, the rest when long */
         const char *usage;
         int (*run)(struct ctl *c, int argc, char **argv);
 } verbs[] = {
-        { "status",       0, 0,    false, "status                 the daemon's state (default)", verb_status },
-        { "irqs",         0, 0,    false, "irqs                   every IRQ, where it runs and why", verb_irqs },
-        { "cpus",         0, 0,    false, "cpus                   per-CPU load and IRQs, by node and package", verb_cpus },
-        { "topology",     0, 0,    false, "topology               nodes, packages, cores and CPU bans", verb_topology },
-        { "explain",      1, 1,    false, "explain IRQ            why an IRQ is where it is", verb_explain },
-        { "plan",         0, 0,    false, "plan                   the moves the next cycle would make", verb_plan },
-        { "check-config", 0, 0,    false, "check-config           check the policy files as a reload would", verb_check_config },
-        { "rebalance",    0, 0,    false, "rebalance              run a balancing cycle now (root)", verb_rebalance },
-        { "reload",       0, 0,    false, "reload                 reload the policy files, topology and CPU bans (root)", verb_reload },
-        { "set-policy",   1, 1,    true,  "set-policy NAME        switch the policy (root)", verb_set_policy },
-        { "ban-irq",      1, MANY, true,  "ban-irq IRQ...         leave IRQs where they are (root)", verb_ban_irq },
-        { "unban-irq",    1, MANY, true,  "unban-irq IRQ...       balance IRQs banned with ban-irq again (root)", verb_unban_irq },
-        { "ban-cpus",     1, 1,    true,  "ban-cpus LIST          keep IRQs off these CPUs, e.g. 2-5,8 or none (root)", verb_ban_cpus },
-        { "set-interval", 1, 1,    false, "set-interval SEC       set the time between cycles (root)", verb_set_interval },
-        { "policies",     0, 0,    false, "policies               list the built-in policies", verb_policies },
+        { "status",       0, 0,    false, PAGER_IF_LONG, "status                 the daemon's state (default)", verb_status },
+        { "irqs",         0, 0,    false, PAGER_ALWAYS,  "irqs                   every IRQ, where it runs and why", verb_irqs },
+        { "cpus",         0, 0,    false, PAGER_ALWAYS,  "cpus                   per-CPU load and IRQs, by node and package", verb_cpus },
+        { "topology",     0, 0,    false, PAGER_ALWAYS,  "topology               nodes, packages, cores and CPU bans", verb_topology },
+        { "explain",      1, 1,    false, PAGER_ALWAYS,  "explain IRQ            why an IRQ is where it is", verb_explain },
+        { "plan",         0, 0,    false, PAGER_ALWAYS,  "plan                   the moves the next cycle would make", verb_plan },
+        { "check-config", 0, 0,    false, PAGER_IF_LONG, "check-config           check the policy files as a reload would", verb_check_config },
+        { "rebalance",    0, 0,    false, PAGER_NEVER,   "rebalance              run a balancing cycle now (root)", verb_rebalance },
+        { "reload",       0, 0,    false, PAGER_NEVER,   "reload                 reload the policy files, topology and CPU bans (root)", verb_reload },
+        { "set-policy",   1, 1,    true,  PAGER_NEVER,   "set-policy NAME        switch the policy (root)", verb_set_policy },
+        { "ban-irq",      1, MANY, true,  PAGER_NEVER,   "ban-irq IRQ...         leave IRQs where they are (root)", verb_ban_irq },
+        { "unban-irq",    1, MANY, true,  PAGER_NEVER,   "unban-irq IRQ...       balance IRQs banned with ban-irq again (root)", verb_unban_irq },
+        { "ban-cpus",     1, 1,    true,  PAGER_NEVER,   "ban-cpus LIST          keep IRQs off these CPUs, e.g. 2-5,8 or none (root)", verb_ban_cpus },
+        { "set-interval", 1, 1,    false, PAGER_NEVER,   "set-interval SEC       set the time between cycles (root)", verb_set_interval },
+        { "policies",     0, 0,    false, PAGER_IF_LONG, "policies               list the built-in policies", verb_policies },
 };
 
 static void help(FILE *f)
@@ -1162,7 +1165,7 @@ static void help(FILE *f)
                 "      --persistent         set-policy, ban-irq, unban-irq, ban-cpus: write to\n"
                 "                           " CONFIG_PERSISTENT_DIR " (kept across reboots),\n"
                 "                           not " CONFIG_RUNTIME_DIR "\n"
-                "      --no-pager           do not pipe into a pager (irqbalctl never pages)\n"
+                "      --no-pager           do not pipe the output into a pager\n"
                 "      --no-legend          leave out column headers and summaries\n"
                 "  -h, --help               show this help\n"
                 "      --version            show the version\n\n"
@@ -1191,7 +1194,8 @@ int main(int argc, char **argv)
                 { "version",   no_argument,       NULL, ARG_VERSION },
                 {}
         };
-        struct ctl c = { .json = JSON_OFF, .legend = true };
+        struct ctl c = { .json = JSON_OFF, .legend = true, .pager = true };
+        struct pager pager;
         const struct verb *verb = &verbs[0];
         int opt, ret, nargs;
 
@@ -1207,6 +1211,7 @@ int main(int argc, char **argv)
                         c.json = ret;
                         break;
                 case ARG_NO_PAGER:
+                        c.pager = false;
                         break;
                 case ARG_NO_LEGEND:
                         c.legend = false;
@@ -1249,7 +1254,12 @@ int main(int argc, char **argv)
                         "(set-policy, ban-irq, unban-irq, ban-cpus), not %s.\n", verb->name);
                 return EXIT_USAGE;
         }
+        /* The output is collected and shown once the verb is done, so that the pager
+         * never waits on the bus and errors stay outside it. */
+        (void) pager_begin(&pager, c.pager ? verb->pager : PAGER_NEVER);
         ret = verb->run(&c, nargs + 1, optind < argc ? argv + optind : argv);
         sd_bus_flush_close_unref(c.bus);
+        if (pager_end(&pager) < 0 && ret == EXIT_OK)
+                ret = EXIT_FAIL;
         return ret;
 }

@@ -11,6 +11,7 @@
 
 #include "irqbal/bus.h"
 #include "irqbal/cpuset.h"
+#include "irqbal/hotplug.h"
 #include "irqbal/load.h"
 #include "irqbal/log.h"
 #include "irqbal/manager.h"
@@ -95,6 +96,7 @@ void manager_free(struct manager *m)
         if (!m)
                 return;
         bus_done(m);
+        hotplug_free(m->hotplug);
         sd_event_source_unref(m->timer);
         sd_event_unref(m->event);
         if (m->topo)
@@ -587,6 +589,9 @@ int manager_run(struct manager *m)
         /* DESIGN §5: the bus is for status and control, never a precondition; it says
          * why when there is none. */
         (void) bus_connect(m);
+        /* Device events make hotplug noticed sooner; without them (a container, a fake
+         * root) each cycle's re-read still finds it. */
+        (void) hotplug_start(m, &m->hotplug);
 
         /* The first cycle places IRQs by what is known without rates (constraints,
          * spreading queues); later cycles refine by load. */

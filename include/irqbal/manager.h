@@ -29,6 +29,7 @@ enum manager_state {
 const char *manager_state_to_string(enum manager_state s);
 
 struct bus_cache;
+struct hotplug;
 
 /* The daemon's state and its event loop: the only process-wide state there is. */
 struct manager {
@@ -79,6 +80,7 @@ struct manager {
         sd_event_source *timer;
         sd_bus *bus;                    /* NULL without a system bus */
         struct bus_cache *bus_cache;    /* bus.c's last emitted property values */
+        struct hotplug *hotplug;        /* NULL when device events are not watched */
 };
 
 int manager_new(const struct options *opts, struct manager **ret);

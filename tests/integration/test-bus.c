@@ -7,13 +7,16 @@
 #include <glib.h>
 #include <grp.h>
 #include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <systemd/sd-bus.h>
+#include <systemd/sd-login.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1261,6 +1264,171 @@ START_TEST(irqbalctl_verbs_in_text_and_json)
 }
 END_TEST
 
+/* Runs irqbalctl ARGS… (NULL-terminated) on a pseudo-terminal ROWS high, with ENV's
+ * "VAR=value" set and "VAR" unset; returns its exit status, *out what the terminal
+ * showed (without the terminal's carriage returns). */
+static int ctl_tty(unsigned rows, const char *const *env, char **out, ...)
+{
+        struct winsize ws = { .ws_row = (unsigned short) rows, .ws_col = 200 };
+        char *bin = g_strdup_printf("%s/irqbalctl", builddir());
+        GPtrArray *argv = g_ptr_array_new();
+        GString *s = g_string_new(NULL);
+        gint64 end = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+        int master, slave, status;
+        char **sp;
+        va_list ap;
+        pid_t pid;
+
+        g_ptr_array_add(argv, bin);
+        va_start(ap, out);
+        for (char *a; (a = va_arg(ap, char *));)
+                g_ptr_array_add(argv, a);
+        va_end(ap);
+        g_ptr_array_add(argv, NULL);
+        ck_assert_int_eq(openpty(&master, &slave, NULL, NULL, &ws), 0);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                /* The terminal is the controlling one, as in a login: less reads keys
+                 * from /dev/tty. */
+                setsid();
+                ioctl(slave, TIOCSCTTY, 0);
+                dup2(slave, STDIN_FILENO);
+                dup2(slave, STDOUT_FILENO);
+                dup2(slave, STDERR_FILENO);
+                close(master);
+                close(slave);
+                for (; env && *env; env++) {
+                        const char *eq = strchr(*env, '=');
+
+                        if (eq) {
+                                char *name = g_strndup(*env, (size_t) (eq - *env));
+
+                                setenv(name, eq + 1, 1);
+                        } else {
+                                unsetenv(*env);
+                        }
+                }
+                execv(bin, (char **) argv->pdata);
+                _exit(127);
+        }
+        close(slave);
+        /* Until every holder of the terminal (irqbalctl, its pager) is gone: EIO. */
+        for (;;) {
+                struct pollfd p = { .fd = master, .events = POLLIN };
+                char buf[4096];
+                ssize_t n;
+
+                ck_assert_msg(g_get_monotonic_time() < end, "irqbalctl on a terminal hangs: %s",
+                              s->str);
+                if (poll(&p, 1, 1000) <= 0)
+                        continue;
+                n = read(master, buf, sizeof(buf));
+                if (n <= 0)
+                        break;
+                g_string_append_len(s, buf, n);
+        }
+        close(master);
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        sp = g_strsplit(s->str, "\r", -1);
+        *out = g_strjoinv("", sp);
+        g_strfreev(sp);
+        g_string_free(s, TRUE);
+        g_ptr_array_free(argv, TRUE);
+        g_free(bin);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* Every line of S starts with PREFIX. */
+static bool all_lines_start_with(const char *s, const char *prefix)
+{
+        char **lines = g_strsplit(s, "\n", -1);
+        bool ok = lines[0] && *lines[0];
+
+        for (char **l = lines; *l; l++)
+                if (**l && !g_str_has_prefix(*l, prefix))
+                        ok = false;
+        g_strfreev(lines);
+        return ok;
+}
+
+#define PAGER_SED "IRQBALCTL_PAGER=sed s/^/PAGED:/"
+
+START_TEST(irqbalctl_pages_on_a_terminal_only)
+{
+        /* A trusted pager (secure mode would only run less), and none of the caller's. */
+        const char *const sed[] = { PAGER_SED, "IRQBALCTL_PAGERSECURE=0", "SYSTEMD_PAGER",
+                                    "PAGER", "LESS", NULL };
+        const char *const systemd_pager[] = { "IRQBALCTL_PAGER", "IRQBALCTL_PAGERSECURE=0",
+                                              "SYSTEMD_PAGER=sed s/^/SYSTEMD:/",
+                                              "PAGER=sed s/^/PAGER:/", NULL };
+        const char *const pager_only[] = { "IRQBALCTL_PAGER", "IRQBALCTL_PAGERSECURE=0",
+                                           "SYSTEMD_PAGER", "PAGER=sed s/^/PAGER:/", NULL };
+        const char *const cat[] = { "IRQBALCTL_PAGER=cat", "IRQBALCTL_PAGERSECURE=0",
+                                    "SYSTEMD_PAGER=sed s/^/SYSTEMD:/", NULL };
+        const char *const secure[] = { PAGER_SED, "IRQBALCTL_PAGERSECURE", "SYSTEMD_PAGERSECURE",
+                                       NULL };
+        char *out = NULL, *err = NULL;
+        uid_t owner;
+
+        /* Tables go through the pager, every line of them. */
+        ck_assert_int_eq(ctl_tty(50, sed, &out, "irqs", NULL), 0);
+        ck_assert_msg(g_str_has_prefix(out, "PAGED:IRQ  NAME") && strstr(out, "PAGED: 40  eth0-rx-0") &&
+                      all_lines_start_with(out, "PAGED:"), "%s", out);
+        g_free(out);
+        /* JSON on a terminal too. */
+        ck_assert_int_eq(ctl_tty(50, sed, &out, "--json=short", "cpus", NULL), 0);
+        ck_assert_msg(g_str_has_prefix(out, "PAGED:[{"), "%s", out);
+        g_free(out);
+        ck_assert_int_eq(ctl_tty(50, sed, &out, "--no-pager", "irqs", NULL), 0);
+        ck_assert_msg(g_str_has_prefix(out, "IRQ  NAME") && !strstr(out, "PAGED:"), "%s", out);
+        g_free(out);
+
+        /* status pages only when it does not fit. */
+        ck_assert_int_eq(ctl_tty(50, sed, &out, "status", NULL), 0);
+        ck_assert_msg(strstr(out, "Policy: balanced") && !strstr(out, "PAGED:"), "%s", out);
+        g_free(out);
+        ck_assert_int_eq(ctl_tty(3, sed, &out, "status", NULL), 0);
+        ck_assert_msg(strstr(out, "PAGED:") && all_lines_start_with(out, "PAGED:"), "%s", out);
+        g_free(out);
+
+        /* Errors stay out of the pager, and nothing is paged when there is no output. */
+        ck_assert_int_eq(ctl_tty(50, sed, &out, "explain", "999", NULL), 1);
+        ck_assert_msg(!strstr(out, "PAGED:"), "%s", out);
+        g_free(out);
+
+        /* Which pager: IRQBALCTL_PAGER, then SYSTEMD_PAGER, then PAGER; "cat" is none. */
+        ck_assert_int_eq(ctl_tty(50, systemd_pager, &out, "irqs", NULL), 0);
+        ck_assert_msg(g_str_has_prefix(out, "SYSTEMD:IRQ"), "%s", out);
+        g_free(out);
+        ck_assert_int_eq(ctl_tty(50, pager_only, &out, "irqs", NULL), 0);
+        ck_assert_msg(g_str_has_prefix(out, "PAGER:IRQ"), "%s", out);
+        g_free(out);
+        ck_assert_int_eq(ctl_tty(50, cat, &out, "irqs", NULL), 0);
+        ck_assert_msg(g_str_has_prefix(out, "IRQ  NAME"), "%s", out);
+        g_free(out);
+
+        /* Root for someone else (sudo), or for nobody known (no logind session of root):
+         * secure mode runs only less, never the environment's pager. */
+        ck_assert_int_eq(ctl_tty(50, secure, &out, "irqs", NULL), 0);
+        if (geteuid() == 0 && (sd_pid_get_owner_uid(0, &owner) < 0 || owner != 0))
+                ck_assert_msg(strstr(out, "eth0-rx-0") && !strstr(out, "PAGED:"), "%s", out);
+        else
+                ck_assert_msg(g_str_has_prefix(out, "PAGED:IRQ"), "%s", out);
+        g_free(out);
+
+        /* Not a terminal: never paged, whatever the environment says. */
+        setenv("IRQBALCTL_PAGER", "sed s/^/PAGED:/", 1);
+        setenv("IRQBALCTL_PAGERSECURE", "0", 1);
+        ck_assert_int_eq(ctl(&out, &err, "irqs"), 0);
+        ck_assert_msg(g_str_has_prefix(out, "IRQ  NAME") && !strstr(out, "PAGED:"), "%s", out);
+        g_free(out), g_free(err);
+        ck_assert_int_eq(ctl(&out, &err, "--json=short", "irqs"), 0);
+        ck_assert_msg(g_str_has_prefix(out, "[{") && !strstr(out, "PAGED:"), "%s", out);
+        g_free(out), g_free(err);
+}
+END_TEST
+
 START_TEST(irqbalctl_permission_denied_and_not_running)
 {
         char *out = NULL, *err = NULL;
@@ -1808,6 +1976,7 @@ Suite *test_suite(void)
                 tcase_add_test(tc, polkit_decides_for_callers_that_are_not_root);
         tcase_add_test(tc, checked_in_introspection_matches_the_live_one);
         tcase_add_test(tc, irqbalctl_verbs_in_text_and_json);
+        tcase_add_test(tc, irqbalctl_pages_on_a_terminal_only);
         tcase_add_test(tc, irqbalctl_permission_denied_and_not_running);
         tcase_add_test(tc, ban_irq_and_unban_irq_write_irqbalctls_dropin);
         tcase_add_test(tc, ban_irq_on_an_irq_that_does_not_exist_is_refused);
