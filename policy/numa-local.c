@@ -9,9 +9,8 @@
  * Cores with no allowed PU are skipped; when the node has no allowed CPU at all the
  * IRQ falls back to every core of the machine.
  *
- * Complexity, for I IRQs, C CPUs: O(I log I) for the sort, O(C) to list every node's
- * cores once, then O(1) per IRQ, plus the cores walked past because its allowed CPUs
- * miss them (none when it may use every usable CPU). A fixed number of allocations. */
+ * Complexity: O(I log I) for the sort, then O(I·K) where K is the number of cores
+ * walked past to find an allowed PU (the node's cores at most; usually 1). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,14 +21,8 @@
 #include "common.h"
 
 struct ring {
-        const size_t *cores;    /* core indexes, in topology order */
+        size_t *cores;          /* core indexes, in topology order */
         size_t n;
-};
-
-/* Ring 0 holds every core with a usable PU, ring 1 + k node index k's. */
-struct rings {
-        size_t *cores;          /* the rings one after the other */
-        size_t *first;          /* ring j is cores[first[j] .. first[j + 1]) */
 };
 
 static const char *device_of(const struct policy_irq *q)
@@ -104,50 +97,33 @@ static int ring_cpu(const struct topology *t, const struct ring *ring,
         return -1;
 }
 
-static void rings_done(struct rings *r)
+static void ring_done(struct ring *r)
 {
         free(r->cores);
-        free(r->first);
+        r->cores = NULL;
+        r->n = 0;
 }
 
-/* Every ring at once: building one per device would cost O(C) per device. */
-static int rings_build(const struct topology *t, struct rings *ret)
+/* The cores of node index NODE (every core when NODE < 0) with a usable PU. */
+static int ring_build(const struct topology *t, int node, struct ring *ret)
 {
-        size_t n = 0;
-
-        ret->cores = malloc((2 * t->n_cores + 1) * sizeof(*ret->cores));
-        ret->first = calloc(t->n_nodes + 3, sizeof(*ret->first));
-        if (!ret->cores || !ret->first)
+        ret->n = 0;
+        ret->cores = malloc((t->n_cores ? t->n_cores : 1) * sizeof(*ret->cores));
+        if (!ret->cores)
                 return -ENOMEM;
         for (size_t c = 0; c < t->n_cores; c++)
-                if (hwloc_bitmap_intersects(t->cores[c].pus, t->usable)) {
-                        ret->cores[n++] = c;
-                        if (t->cores[c].node >= 0)
-                                ret->first[t->cores[c].node + 2]++;
-                }
-        /* Counting sort by node; topology order stays within a node. */
-        ret->first[1] = n;
-        for (size_t j = 2; j < t->n_nodes + 3; j++)
-                ret->first[j] += ret->first[j - 1];
-        for (size_t k = 0; k < n; k++) {
-                int node = t->cores[ret->cores[k]].node;
-
-                if (node >= 0)
-                        ret->cores[ret->first[node + 1]++] = ret->cores[k];
-        }
-        /* Each first[1 + k] went up to the start of the next ring: shift back. */
-        for (size_t j = t->n_nodes + 1; j > 1; j--)
-                ret->first[j] = ret->first[j - 1];
-        ret->first[1] = n;
+                if ((node < 0 || t->cores[c].node == node) &&
+                    hwloc_bitmap_intersects(t->cores[c].pus, t->usable))
+                        ret->cores[ret->n++] = c;
         return 0;
 }
 
-/* Ring 0 for J < 0, else node index J's. */
-static struct ring ring_of(const struct rings *r, int j)
+static int node_index(const struct topology *t, int os_index)
 {
-        size_t k = j < 0 ? 0 : (size_t) j + 1;
-
-        return (struct ring) { r->cores + r->first[k], r->first[k + 1] - r->first[k] };
+        for (size_t k = 0; k < t->n_nodes; k++)
+                if (t->nodes[k].os_index == os_index)
+                        return (int) k;
+        return -1;
 }
 
 static int numa_local_plan(const struct policy_input *in, struct plan *ret)
