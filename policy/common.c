@@ -83,59 +83,32 @@ void loadmap_add_unmovable(struct loadmap *m, const struct policy_input *in)
                         loadmap_add_spread(m, in->irqs[i].current, in->irqs[i].load);
 }
 
-/* Keys are (dev × stride + position + 1): never 0, so that a missing key (NULL) reads
- * as count 0. Core slots take positions [0, n_slots), CPUs the ones after. */
-static gpointer devspread_key(const struct devspread *d, int dev, size_t pos)
+int nodemap_init(struct nodemap *nm, const struct topology *t)
 {
-        return GSIZE_TO_POINTER((gsize) dev * d->stride + pos + 1);
+        *nm = (struct nodemap) {};
+        for (size_t k = 0; k < t->n_nodes; k++)
+                if (t->nodes[k].os_index >= 0 && (size_t) t->nodes[k].os_index >= nm->n)
+                        nm->n = (size_t) t->nodes[k].os_index + 1;
+        nm->index = malloc((nm->n ? nm->n : 1) * sizeof(*nm->index));
+        if (!nm->index)
+                return -ENOMEM;
+        for (size_t k = 0; k < nm->n; k++)
+                nm->index[k] = -1;
+        for (size_t k = 0; k < t->n_nodes; k++)
+                if (t->nodes[k].os_index >= 0)
+                        nm->index[t->nodes[k].os_index] = (int) k;
+        return 0;
 }
 
-static unsigned devspread_get(const struct devspread *d, int dev, size_t pos)
+void nodemap_done(struct nodemap *nm)
 {
-        return GPOINTER_TO_UINT(g_hash_table_lookup(d->count, devspread_key(d, dev, pos)));
+        free(nm->index);
+        *nm = (struct nodemap) {};
 }
 
-static void devspread_change(struct devspread *d, int dev, size_t pos, int delta)
+int nodemap_index(const struct nodemap *nm, int os_index)
 {
-        gpointer key = devspread_key(d, dev, pos);
-        unsigned count = devspread_get(d, dev, pos) + (unsigned) delta;
-
-        if (count == 0)
-                g_hash_table_remove(d->count, key);
-        else
-                g_hash_table_replace(d->count, key, GUINT_TO_POINTER(count));
-}
-
-void devspread_init(struct devspread *d, const struct loadmap *m)
-{
-        /* g_hash_table_new() aborts on ENOMEM, as all of glib does. */
-        d->count = g_hash_table_new(g_direct_hash, g_direct_equal);
-        d->stride = m->n_slots + m->topo->n_cpus;
-}
-
-void devspread_done(struct devspread *d)
-{
-        if (d->count)
-                g_hash_table_destroy(d->count);
-        d->count = NULL;
-}
-
-void devspread_add(struct devspread *d, const struct loadmap *m, int dev, size_t idx, int delta)
-{
-        if (dev < 0)
-                return;
-        devspread_change(d, dev, m->slot_of[idx], delta);
-        devspread_change(d, dev, m->n_slots + idx, delta);
-}
-
-unsigned devspread_core(const struct devspread *d, const struct loadmap *m, int dev, size_t idx)
-{
-        return dev < 0 ? 0 : devspread_get(d, dev, m->slot_of[idx]);
-}
-
-unsigned devspread_cpu(const struct devspread *d, const struct loadmap *m, int dev, size_t idx)
-{
-        return dev < 0 ? 0 : devspread_get(d, dev, m->n_slots + idx);
+        return os_index >= 0 && (size_t) os_index < nm->n ? nm->index[os_index] : -1;
 }
 
 static int cmp_device(const void *a, const void *b, void *irqs)
@@ -149,29 +122,42 @@ static int cmp_device(const void *a, const void *b, void *irqs)
 int policy_device_ids(const struct policy_input *in, int **ret_ids)
 {
         _cleanup_free_ size_t *order = NULL;
-        int *ids;
-        size_t n = 0;
-        int next = 0;
+        size_t n = in->n ? in->n : 1, n_runs = 0, *id_of_run;
+        const char *last = NULL;
+        int *ids, next = 0;
 
-        ids = malloc((in->n ? in->n : 1) * sizeof(*ids));
-        order = malloc((in->n ? in->n : 1) * sizeof(*order));
+        /* A device's IRQs follow each other in IRQ order: only the first of each run of
+         * equal names is sorted, so that the common input sorts a handful of names. */
+        ids = malloc(n * sizeof(*ids));
+        order = malloc(2 * n * sizeof(*order));
         if (!ids || !order) {
                 free(ids);
                 return -ENOMEM;
         }
+        id_of_run = order + n;
         for (size_t i = 0; i < in->n; i++) {
+                const char *dev = in->irqs[i].device;
+
                 ids[i] = -1;
-                if (in->irqs[i].device && in->irqs[i].device[0])
-                        order[n++] = i;
+                if (!dev || !dev[0])
+                        continue;
+                if (!last || strcmp(dev, last) != 0) {
+                        order[n_runs++] = i;
+                        last = dev;
+                }
+                ids[i] = (int) n_runs - 1;
         }
-        qsort_r(order, n, sizeof(*order), cmp_device, (void *) in->irqs);
-        for (size_t k = 0; k < n; k++) {
+        qsort_r(order, n_runs, sizeof(*order), cmp_device, (void *) in->irqs);
+        for (size_t k = 0; k < n_runs; k++) {
                 if (k > 0 && strcmp(in->irqs[order[k]].device, in->irqs[order[k - 1]].device) != 0)
                         next++;
-                ids[order[k]] = next;
+                id_of_run[ids[order[k]]] = (size_t) next;
         }
+        for (size_t i = 0; i < in->n; i++)
+                if (ids[i] >= 0)
+                        ids[i] = (int) id_of_run[ids[i]];
         *ret_ids = ids;
-        return n ? next + 1 : 0;
+        return n_runs ? next + 1 : 0;
 }
 
 int policy_plan_movable(const struct policy_input *in, struct plan *ret)

@@ -51,19 +51,17 @@ void loadmap_add_spread(struct loadmap *m, hwloc_const_bitmap_t set, double load
 /* Background of every unmovable IRQ of IN, on its current CPUs. */
 void loadmap_add_unmovable(struct loadmap *m, const struct policy_input *in);
 
-/* How many IRQs of each device sit on each core slot and CPU: balanced spreads a
- * device's queues over cores. Device ids come from policy_device_ids(). */
-struct devspread {
-        GHashTable *count;      /* key: (dev, slot or CPU) encoded, value: count */
-        size_t stride;          /* n_slots + n_cpus */
+/* Node index of each kernel node id: ids are small but can be sparse (0, 1, 2, 33 …),
+ * and a direct table makes a lookup O(1) instead of a walk over the nodes. */
+struct nodemap {
+        int *index;             /* -1 where there is no node */
+        size_t n;
 };
 
-void devspread_init(struct devspread *d, const struct loadmap *m);
-void devspread_done(struct devspread *d);
-/* Counts an IRQ of device DEV on CPU index IDX (DELTA 1) or no more (DELTA -1). */
-void devspread_add(struct devspread *d, const struct loadmap *m, int dev, size_t idx, int delta);
-unsigned devspread_core(const struct devspread *d, const struct loadmap *m, int dev, size_t idx);
-unsigned devspread_cpu(const struct devspread *d, const struct loadmap *m, int dev, size_t idx);
+int nodemap_init(struct nodemap *nm, const struct topology *t);
+void nodemap_done(struct nodemap *nm);
+/* The index into topology.nodes of node OS_INDEX, -1 if none. */
+int nodemap_index(const struct nodemap *nm, int os_index);
 
 /* A dense id per distinct device string (-1 for IRQs without a device), in O(I log I).
  * Returns the number of devices or -ENOMEM. */

@@ -4,7 +4,10 @@
  * CPU); every other movable IRQ is placed exactly as balanced places it, with the
  * hinted IRQs' loads as background spread over their targets.
  *
- * Complexity: O(I·C/64) for the intersections, then balanced's O(I log I + I·E). */
+ * Complexity, for I IRQs, C CPUs, D devices: O(I·C/64) word operations for the
+ * intersections (the input's own size), then balanced's (policy/balanced.c: O((I + C)·
+ * log(I + C)) in the common case, never quadratic in I or C, D counted there). One
+ * allocation besides balanced's. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

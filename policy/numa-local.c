@@ -9,8 +9,10 @@
  * Cores with no allowed PU are skipped; when the node has no allowed CPU at all the
  * IRQ falls back to every core of the machine.
  *
- * Complexity: O(I log I) for the sort, then O(I·K) where K is the number of cores
- * walked past to find an allowed PU (the node's cores at most; usually 1). */
+ * Complexity, for I IRQs, C CPUs, D devices: O(I log I) for the sort (by device name,
+ * queue number, IRQ: D only groups it), O(C) to list every node's cores once, then O(1)
+ * per IRQ, plus the cores walked past because its allowed CPUs miss them (none when it
+ * may use every usable CPU). A fixed number of allocations per call. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +23,14 @@
 #include "common.h"
 
 struct ring {
-        size_t *cores;          /* core indexes, in topology order */
+        const size_t *cores;    /* core indexes, in topology order */
         size_t n;
+};
+
+/* Ring 0 holds every core with a usable PU, ring 1 + k node index k's. */
+struct rings {
+        size_t *cores;          /* the rings one after the other */
+        size_t *first;          /* ring j is cores[first[j] .. first[j + 1]) */
 };
 
 static const char *device_of(const struct policy_irq *q)
@@ -97,33 +105,57 @@ static int ring_cpu(const struct topology *t, const struct ring *ring,
         return -1;
 }
 
-static void ring_done(struct ring *r)
+/* The Nth CPU of SET, counting from 0. O(N) words. */
+static int nth_cpu(hwloc_const_bitmap_t set, unsigned n)
 {
-        free(r->cores);
-        r->cores = NULL;
-        r->n = 0;
+        int cpu = hwloc_bitmap_first(set);
+
+        while (n-- > 0 && cpu >= 0)
+                cpu = hwloc_bitmap_next(set, cpu);
+        return cpu;
 }
 
-/* The cores of node index NODE (every core when NODE < 0) with a usable PU. */
-static int ring_build(const struct topology *t, int node, struct ring *ret)
+static void rings_done(struct rings *r)
 {
-        ret->n = 0;
-        ret->cores = malloc((t->n_cores ? t->n_cores : 1) * sizeof(*ret->cores));
-        if (!ret->cores)
+        free(r->cores);
+        free(r->first);
+}
+
+/* Every ring at once: building one per device would cost O(C) per device. */
+static int rings_build(const struct topology *t, struct rings *ret)
+{
+        _cleanup_free_ size_t *at = malloc((t->n_nodes + 1) * sizeof(*at));
+        size_t n = 0;
+
+        ret->cores = malloc((2 * t->n_cores + 1) * sizeof(*ret->cores));
+        ret->first = calloc(t->n_nodes + 2, sizeof(*ret->first));
+        if (!at || !ret->cores || !ret->first)
                 return -ENOMEM;
         for (size_t c = 0; c < t->n_cores; c++)
-                if ((node < 0 || t->cores[c].node == node) &&
-                    hwloc_bitmap_intersects(t->cores[c].pus, t->usable))
-                        ret->cores[ret->n++] = c;
+                if (hwloc_bitmap_intersects(t->cores[c].pus, t->usable))
+                        ret->cores[n++] = c;
+        /* The nodes' rings follow ring 0: a counting sort by node, which keeps
+         * topology order within a node. */
+        ret->first[1] = n;
+        for (size_t k = 0; k < n; k++)
+                if (t->cores[ret->cores[k]].node >= 0)
+                        ret->first[t->cores[ret->cores[k]].node + 2]++;
+        for (size_t j = 2; j < t->n_nodes + 2; j++)
+                ret->first[j] += ret->first[j - 1];
+        for (size_t j = 0; j < t->n_nodes; j++)
+                at[j] = ret->first[j + 1];
+        for (size_t k = 0; k < n; k++)
+                if (t->cores[ret->cores[k]].node >= 0)
+                        ret->cores[at[t->cores[ret->cores[k]].node]++] = ret->cores[k];
         return 0;
 }
 
-static int node_index(const struct topology *t, int os_index)
+/* Ring 0 for J < 0, else node index J's. */
+static struct ring ring_of(const struct rings *r, int j)
 {
-        for (size_t k = 0; k < t->n_nodes; k++)
-                if (t->nodes[k].os_index == os_index)
-                        return (int) k;
-        return -1;
+        size_t k = j < 0 ? 0 : (size_t) j + 1;
+
+        return (struct ring) { r->cores + r->first[k], r->first[k + 1] - r->first[k] };
 }
 
 static int numa_local_plan(const struct policy_input *in, struct plan *ret)
@@ -131,10 +163,12 @@ static int numa_local_plan(const struct policy_input *in, struct plan *ret)
         const struct topology *t = in->topo;
         _cleanup_free_ size_t *order = NULL;
         _cleanup_free_ size_t *slot = NULL;
-        struct ring all = {}, local = {};
+        _cleanup_(nodemap_done) struct nodemap nodes = {};
+        struct rings rings = {};
+        struct ring all, local = {};
         size_t n = 0, k = 0, pos = 0, pos_all = 0;
         const char *dev = NULL;
-        int r, node = -2;  /* node index of LOCAL; -1 = every core, -2 = not built */
+        int r, node = -1;  /* node index of LOCAL; -1 = every core */
 
         r = policy_plan_movable(in, ret);
         if (r < 0)
@@ -151,9 +185,12 @@ static int numa_local_plan(const struct policy_input *in, struct plan *ret)
                         order[n++] = i;
                 }
         qsort_r(order, n, sizeof(*order), cmp_queue, (void *) in->irqs);
-        r = ring_build(t, -1, &all);
+        r = rings_build(t, &rings);
+        if (r >= 0)
+                r = nodemap_init(&nodes, t);
         if (r < 0)
                 goto finish;
+        all = ring_of(&rings, -1);
 
         for (size_t j = 0; j < n; j++) {
                 const struct policy_irq *q = &in->irqs[order[j]];
@@ -171,13 +208,8 @@ static int numa_local_plan(const struct policy_input *in, struct plan *ret)
                                 /* A new device starts at its node's first core. */
                                 dev = d;
                                 pos = 0;
-                                if (node != node_index(t, q->node)) {
-                                        node = node_index(t, q->node);
-                                        ring_done(&local);
-                                        r = ring_build(t, node, &local);
-                                        if (r < 0)
-                                                goto finish;
-                                }
+                                node = nodemap_index(&nodes, q->node);
+                                local = ring_of(&rings, node);
                         }
                         cpu = ring_cpu(t, &local, q->allowed, pos);
                         if (cpu >= 0 && node >= 0)
@@ -196,6 +228,13 @@ static int numa_local_plan(const struct policy_input *in, struct plan *ret)
                         snprintf(p->reason, sizeof(p->reason),
                                  "no allowed CPU on its node: core by IRQ number");
                 }
+                if (cpu < 0 && !hwloc_bitmap_iszero(q->allowed)) {
+                        /* Its allowed CPUs are in no core hwloc knows (a topology
+                         * without cores): the allowed CPU by IRQ number. */
+                        cpu = nth_cpu(q->allowed, q->irq % (unsigned) hwloc_bitmap_weight(q->allowed));
+                        snprintf(p->reason, sizeof(p->reason),
+                                 "allowed CPUs in no known core: CPU by IRQ number");
+                }
                 if (cpu < 0) {
                         r = -EINVAL;  /* the caller must leave such an IRQ unmovable */
                         goto finish;
@@ -204,8 +243,7 @@ static int numa_local_plan(const struct policy_input *in, struct plan *ret)
         }
         r = 0;
 finish:
-        ring_done(&all);
-        ring_done(&local);
+        rings_done(&rings);
         if (r < 0)
                 plan_done(ret);
         return r;

@@ -14,7 +14,9 @@
 /* Two packages, each with two nodes of 8 cores with 2 PUs: node 1 is CPUs 16-31. */
 #define TWO_BY_TWO "synthetic:\"pack:2 numa:2 core:8 pu:2\""
 #define FOUR_BY_TWO "64amd64-4s2n4ca2co"
-#define MAX_IRQS 1024
+/* The cost benchmark's largest machine (bench/gen-scenario.sh 1024x4096). */
+#define BENCH_1024 "synthetic:\"pack:4 numa:2 core:64 pu:2\""
+#define MAX_IRQS 4096
 
 /* ---- A machine and its IRQs ----------------------------------------------------- */
 
@@ -638,6 +640,151 @@ START_TEST(balanced_isolated_cpus_get_nothing)
 }
 END_TEST
 
+START_TEST(balanced_idle_queues_of_a_big_device_share_cores_evenly)
+{
+        struct topology *t = synthetic(TWO_BY_TWO, NULL);
+        struct irqs *s = irqs_new(t);
+        unsigned per_cpu[64] = {}, per_core[32] = {};
+        struct plan p = {};
+        char name[32];
+
+        /* 40 idle queues on node 0's 8 cores: more than enough for a tree of its own. */
+        for (unsigned q = 0; q < 40; q++) {
+                snprintf(name, sizeof(name), "eth0-TxRx-%u", q);
+                add(s, 100 + q, "0000:01:00.0", name, 0, 0.0);
+        }
+        run("balanced", s, &p);
+        for (size_t k = 0; k < p.n; k++) {
+                unsigned cpu = target(&p, p.items[k].irq);
+
+                ck_assert_uint_lt(cpu, 16);
+                per_cpu[cpu]++;
+                per_core[topology_cpu(t, cpu)->core]++;
+        }
+        for (unsigned c = 0; c < 16; c++)
+                ck_assert_msg(per_cpu[c] == 2 || per_cpu[c] == 3, "CPU %u has %u queues", c,
+                              per_cpu[c]);
+        for (unsigned c = 0; c < 8; c++)
+                ck_assert_uint_eq(per_core[topology_cpu(t, 2 * c)->core], 5);
+        plan_done(&p);
+        irqs_free(s);
+        topology_free(t);
+}
+END_TEST
+
+START_TEST(balanced_idle_queues_of_small_devices_one_per_core)
+{
+        struct topology *t = synthetic(TWO_BY_TWO, NULL);
+        struct irqs *s = irqs_new(t);
+        struct plan p = {};
+        char name[32];
+
+        /* Three devices of 4 idle queues each (too few for trees of their own) and a
+         * busy IRQ without a device on CPU 0's core. */
+        for (unsigned d = 0; d < 3; d++)
+                for (unsigned q = 0; q < 4; q++) {
+                        char dev[32];
+
+                        snprintf(dev, sizeof(dev), "0000:0%u:00.0", d + 1);
+                        snprintf(name, sizeof(name), "eth%u-TxRx-%u", d, q);
+                        add(s, 100 + 10 * d + q, dev, name, 0, 0.0);
+                }
+        add(s, 200, NULL, NULL, 0, 0.5);
+        run("balanced", s, &p);
+        ck_assert_uint_eq(target(&p, 200), 0);
+        for (unsigned d = 0; d < 3; d++) {
+                hwloc_bitmap_t cores = hwloc_bitmap_alloc();
+
+                for (unsigned q = 0; q < 4; q++) {
+                        unsigned cpu = target(&p, 100 + 10 * d + q);
+
+                        ck_assert_msg(cpu >= 2 && cpu < 16, "device %u queue %u on CPU %u", d, q,
+                                      cpu);
+                        hwloc_bitmap_set(cores, (unsigned) topology_cpu(t, cpu)->core);
+                }
+                ck_assert_int_eq(hwloc_bitmap_weight(cores), 4);
+                hwloc_bitmap_free(cores);
+        }
+        plan_done(&p);
+        irqs_free(s);
+        topology_free(t);
+}
+END_TEST
+
+START_TEST(balanced_at_1024_cpus_and_4096_irqs)
+{
+        struct topology *t = synthetic(BENCH_1024, NULL);
+        struct irqs *s = irqs_new(t);
+        unsigned long long seed = 99;
+        static double base[MAX_IRQS], load[1024];
+        struct plan first = {}, p = {};
+
+        ck_assert_uint_eq(t->n_cpus, 1024);
+        ck_assert_uint_eq(t->n_nodes, 8);
+        /* One NIC of 446 queues per node, 0.2-2 % of a CPU each, and 16 IRQs without a
+         * device, as the benchmark has. */
+        for (unsigned n = 0; n < t->n_nodes; n++)
+                for (unsigned q = 0; q < 446; q++) {
+                        char dev[32], name[32];
+
+                        snprintf(dev, sizeof(dev), "0000:%02x:00.0", n + 16);
+                        snprintf(name, sizeof(name), "eth%u-TxRx-%u", n, q);
+                        add(s, 32 + n * 446 + q, dev, name, t->nodes[n].os_index,
+                            0.002 + 0.018 * rnd(&seed));
+                }
+        for (unsigned i = 0; i < 16; i++)
+                add(s, 32 + 8 * 446 + i, NULL, NULL, -1, 0.0001 * (i + 1));
+        run("balanced", s, &first);
+
+        /* Every queue on its node, each node's peak within 10 % of that node's bound. */
+        for (size_t i = 0; i < s->n; i++)
+                load[target(&first, s->v[i].irq)] += s->v[i].load;
+        for (size_t n = 0; n < t->n_nodes; n++) {
+                double total = 0, heaviest = 0, peak = 0, bound;
+                unsigned cpu;
+
+                for (size_t i = n * 446; i < (n + 1) * 446; i++) {
+                        unsigned at = target(&first, s->v[i].irq);
+
+                        ck_assert(hwloc_bitmap_isset(t->nodes[n].cpus, at));
+                        total += s->v[i].load;
+                        heaviest = fmax(heaviest, s->v[i].load);
+                }
+                hwloc_bitmap_foreach_begin(cpu, t->nodes[n].cpus) {
+                        peak = fmax(peak, load[cpu]);
+                } hwloc_bitmap_foreach_end();
+                bound = fmax(total / 128, heaviest);
+                ck_assert_msg(peak <= 1.10 * bound, "node %zu: peak %.4f, bound %.4f", n, peak,
+                              bound);
+        }
+
+        /* ±5 % noise, about four IRQs per CPU: nothing moves, every IRQ says so. */
+        follow(s, &first);
+        for (size_t i = 0; i < s->n; i++)
+                base[i] = s->v[i].load;
+        for (int round = 0; round < 5; round++) {
+                for (size_t i = 0; i < s->n; i++)
+                        s->v[i].load = base[i] * (0.95 + 0.1 * rnd(&seed));
+                run("balanced", s, &p);
+                ck_assert_uint_eq(moves(&first, &p), 0);
+                for (size_t k = 0; k < p.n; k++) {
+                        unsigned cpu, gain;
+
+                        ck_assert_msg(sscanf(p.items[k].reason,
+                                             "kept on CPU %u: moving would gain %u %% < 10 %%",
+                                             &cpu, &gain) == 2, "%s", p.items[k].reason);
+                        ck_assert_uint_eq(cpu, target(&p, p.items[k].irq));
+                        ck_assert_uint_lt(gain, 10);
+                }
+                follow(s, &p);
+                plan_done(&p);
+        }
+        plan_done(&first);
+        irqs_free(s);
+        topology_free(t);
+}
+END_TEST
+
 START_TEST(balanced_unmovable_load_is_background)
 {
         struct topology *t = synthetic("synthetic:pack:1 core:4 pu:1", NULL);
@@ -701,6 +848,31 @@ START_TEST(numa_local_queues_one_per_core_in_queue_order)
         ck_assert_uint_eq(target(&p, 91), 2);
         plan_done(&p);
         irqs_free(s);
+        topology_free(t);
+}
+END_TEST
+
+/* hwloc may know no cores (synthetic "pu:4", some XML): every policy still places
+ * every movable IRQ on an allowed CPU. */
+START_TEST(every_policy_places_irqs_on_a_topology_without_cores)
+{
+        struct topology *t = synthetic("synthetic:pu:4", NULL);
+
+        for (size_t k = 0; irqbal_policies[k]; k++) {
+                struct irqs *s = irqs_new(t);
+                struct plan p = {};
+
+                for (unsigned irq = 40; irq < 46; irq++)
+                        add(s, irq, irq < 44 ? "0000:00:04.0" : NULL, NULL, -1, 0.01);
+                run(irqbal_policies[k]->name, s, &p);
+                ck_assert_uint_eq(p.n, 6);
+                for (size_t i = 0; i < p.n; i++)
+                        ck_assert_msg(!hwloc_bitmap_iszero(p.items[i].cpus) &&
+                                      hwloc_bitmap_isincluded(p.items[i].cpus, t->usable),
+                                      "%s: IRQ %u nowhere", irqbal_policies[k]->name, p.items[i].irq);
+                plan_done(&p);
+                irqs_free(s);
+        }
         topology_free(t);
 }
 END_TEST
@@ -1000,11 +1172,15 @@ Suite *test_suite(void)
         tcase_add_test(bal, balanced_off_node_irq_moves_home);
         tcase_add_test(bal, balanced_isolated_cpus_get_nothing);
         tcase_add_test(bal, balanced_unmovable_load_is_background);
+        tcase_add_test(bal, balanced_idle_queues_of_a_big_device_share_cores_evenly);
+        tcase_add_test(bal, balanced_idle_queues_of_small_devices_one_per_core);
+        tcase_add_test(bal, balanced_at_1024_cpus_and_4096_irqs);
         tcase_set_timeout(bal, 60);
         suite_add_tcase(s, bal);
 
         tcase_add_test(others, numa_local_queues_one_per_core_in_queue_order);
         tcase_add_test(others, numa_local_ignores_load_and_previous);
+        tcase_add_test(others, every_policy_places_irqs_on_a_topology_without_cores);
         tcase_add_test(others, pack_gathers_at_low_load_and_spreads_at_high_load);
         tcase_add_test(others, pack_keeps_its_mode_between_the_thresholds);
         tcase_add_test(others, pack_counts_background_load);
