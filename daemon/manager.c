@@ -588,7 +588,10 @@ int manager_run(struct manager *m)
 
         /* DESIGN §5: the bus is for status and control, never a precondition; it says
          * why when there is none. */
-        (void) bus_connect(m);
+        if (m->opts->no_bus)
+                log_debug("Not connecting to the system bus (--no-bus).");
+        else
+                (void) bus_connect(m);
         /* Device events make hotplug noticed sooner; without them (a container, a fake
          * root) each cycle's re-read still finds it. */
         (void) hotplug_start(m, &m->hotplug);

@@ -53,6 +53,8 @@ void options_help(FILE *f)
 "                          restoring the masks they had before.\n"
 "      --override-pins     Re-place IRQs that someone else pinned (by default an\n"
 "                          IRQ whose mask changed behind irqbald's back is left alone).\n"
+"      --no-bus            Do not offer the D-Bus API (irqbalctl then cannot reach\n"
+"                          this daemon); for a second instance on a fake root.\n"
 "      --check-config      Check /etc/irqbald/irqbald.conf and the policy.d drop-ins\n"
 "                          (under --root) against this machine, print every problem\n"
 "                          with file:line and exit 1 if there is an error.\n"
@@ -94,6 +96,7 @@ enum {
         ARG_PACK_THRESHOLDS,
         ARG_HOUSEKEEPING_CPUS,
         ARG_CHECK_CONFIG,
+        ARG_NO_BUS,
 };
 
 static int parse_thresholds(const char *arg, double *low, double *high)
@@ -153,6 +156,7 @@ int options_parse(int argc, char **argv, struct options *ret)
                 { "pack-thresholds", required_argument, NULL, ARG_PACK_THRESHOLDS },
                 { "housekeeping-cpus", required_argument, NULL, ARG_HOUSEKEEPING_CPUS },
                 { "check-config", no_argument,     NULL, ARG_CHECK_CONFIG },
+                { "no-bus",     no_argument,       NULL, ARG_NO_BUS },
                 { "log-level",  required_argument, NULL, 'l' },
                 { "help",       no_argument,       NULL, 'h' },
                 { "version",    no_argument,       NULL, 'V' },
@@ -239,6 +243,9 @@ int options_parse(int argc, char **argv, struct options *ret)
                         break;
                 case ARG_CHECK_CONFIG:
                         o.check_config = true;
+                        break;
+                case ARG_NO_BUS:
+                        o.no_bus = true;
                         break;
                 case ARG_LIST_POLICIES:
                         o.list_policies = true;

@@ -39,6 +39,7 @@ struct options {
         double pack_low, pack_high;  /* --pack-thresholds=LOW:HIGH, CPUs' worth of load */
         hwloc_bitmap_t housekeeping; /* --housekeeping-cpus; empty = the default set */
         bool check_config;      /* --check-config: check the policy files and exit */
+        bool no_bus;            /* --no-bus: do not connect to the system bus */
         unsigned given;         /* enum option_given bits */
 };
 

@@ -67,6 +67,15 @@ START_TEST(every_option_long_and_short)
         ck_assert_int_eq(PARSE(&o, "-r", "/x", "-o", "-n", "-f", "-i", "3", "-F", "text"), 0);
         ck_assert_str_eq(o.root, "/x");
         ck_assert(o.oneshot && o.dry_run && o.foreground);
+        ck_assert(!o.no_bus && !o.check_config);
+        /* Which settings the command line gave, so that they win over the files. */
+        ck_assert_uint_eq(o.given, OPTION_GIVEN_INTERVAL);
+        options_done(&o);
+
+        ck_assert_int_eq(PARSE(&o, "--no-bus", "--check-config", "--policy=pack", "--ban-cpus=1",
+                               "--no-restore"), 0);
+        ck_assert(o.no_bus && o.check_config);
+        ck_assert_uint_eq(o.given, OPTION_GIVEN_POLICY | OPTION_GIVEN_BANNED | OPTION_GIVEN_RESTORE);
         options_done(&o);
 }
 END_TEST
