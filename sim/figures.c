@@ -1,12 +1,39 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The trace (--trace FILE) is the ground truth the figures are computed from, step by
+ * step, for plots (bench/heatmap). Tab-separated lines, the first field says what the
+ * line is; loads are in CPUs (1.0 = one CPU busy with interrupts all the time) and
+ * steps count from 0:
+ *
+ *   # irqbal-sim trace 1
+ *   scenario  PATH
+ *   machine   NCPUS  STEP_SECONDS  SEED
+ *   node      ID  CPULIST                 one per NUMA node
+ *   phase     STEP  NAME                  the phase that starts at STEP
+ *   cpus      STEP  STATES                from STEP on, one character per CPU 0 …
+ *                                         NCPUS-1: u usable, i isolated or nohz_full,
+ *                                         o offline, - not possible (written at the
+ *                                         first step and whenever a state changes)
+ *   load      STEP  BOUND  L0 … L(NCPUS-1)   the lower bound, then what each CPU handled
+ *   writes    STEP  N                     affinity writes seen after STEP (the
+ *                                         daemon's cycle that followed it; -1: start-up),
+ *                                         only when N > 0
+ *
+ * Every step's lines are flushed with it, so a run that is cut short leaves a
+ * readable trace.
+ */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "irqbal/cpuset.h"
 #include "irqbal/json.h"
+#include "irqbal/log.h"
 #include "irqbal/macro.h"
 #include "figures.h"
+
+#define TRACE_MAGIC "# irqbal-sim trace 1"
 
 void figures_init(struct figures *f, const struct scenario *sc)
 {
@@ -14,13 +41,168 @@ void figures_init(struct figures *f, const struct scenario *sc)
                 .sc = sc,
                 .steps = g_array_new(false, true, sizeof(struct step_record)),
                 .restore_mismatches = g_ptr_array_new_with_free_func(g_free),
+                .trace_phase = (size_t) -1,
         };
 }
 
 void figures_done(struct figures *f)
 {
+        (void) figures_trace_close(f);
         g_array_free(f->steps, true);
         g_ptr_array_free(f->restore_mismatches, true);
+}
+
+int figures_trace_open(struct figures *f, const struct machine *m, const char *path)
+{
+        f->trace = fopen(path, "we");
+        if (!f->trace)
+                return log_error_errno(errno, "Failed to create the trace %s: %m", path);
+        fprintf(f->trace, TRACE_MAGIC "\nscenario\t%s\nmachine\t%u\t%g\t%u\n", f->sc->path, m->ncpus,
+                m->step, f->sc->seed);
+        for (size_t i = 0; i < m->topo->n_nodes; i++) {
+                _cleanup_free_ char *cpus = cpulist_format(m->topo->nodes[i].cpus);
+
+                fprintf(f->trace, "node\t%d\t%s\n", m->topo->nodes[i].os_index, cpus ? cpus : "");
+        }
+        return 0;
+}
+
+int figures_trace_close(struct figures *f)
+{
+        int r = 0;
+
+        if (!f->trace)
+                return 0;
+        if (ferror(f->trace) | (fclose(f->trace) != 0))
+                r = log_error_errno(EIO, "Failed to write the trace.");
+        f->trace = NULL;
+        g_clear_pointer(&f->trace_cpus, g_free);
+        return r;
+}
+
+static char cpu_state(const struct machine *m, unsigned cpu)
+{
+        if (!hwloc_bitmap_isset(m->possible, cpu))
+                return '-';
+        if (!hwloc_bitmap_isset(m->online, cpu))
+                return 'o';
+        if (hwloc_bitmap_isset(m->isolated, cpu) || hwloc_bitmap_isset(m->nohz_full, cpu))
+                return 'i';
+        return 'u';
+}
+
+static void trace_step(struct figures *f, const struct machine *m, const struct step_record *rec)
+{
+        size_t step = f->steps->len;
+        g_autofree char *states = g_new(char, m->ncpus + 1);
+
+        if (rec->phase != f->trace_phase) {
+                fprintf(f->trace, "phase\t%zu\t%s\n", step, f->sc->phases[rec->phase].name);
+                f->trace_phase = rec->phase;
+        }
+        for (unsigned cpu = 0; cpu < m->ncpus; cpu++)
+                states[cpu] = cpu_state(m, cpu);
+        states[m->ncpus] = 0;
+        if (!f->trace_cpus || strcmp(states, f->trace_cpus) != 0) {
+                fprintf(f->trace, "cpus\t%zu\t%s\n", step, states);
+                g_free(f->trace_cpus);
+                f->trace_cpus = g_steal_pointer(&states);
+        }
+        fprintf(f->trace, "load\t%zu\t%.5g", step, rec->lower_bound / 1e6);
+        for (unsigned cpu = 0; cpu < m->ncpus; cpu++)
+                fprintf(f->trace, "\t%.5g", m->load[cpu] / 1e6);
+        fputc('\n', f->trace);
+        fflush(f->trace);
+}
+
+struct movable {
+        double expected;        /* rate × cost: what a daemon can know ahead */
+        double load;            /* what the step delivered (noise included) */
+        int device;
+};
+
+static int cmp_heavier_first(const void *a, const void *b)
+{
+        const struct movable *x = a, *y = b;
+
+        return x->expected > y->expected ? -1 : x->expected < y->expected;
+}
+
+/* CPUs (as an array) where a device's movable IRQs may go: its node's usable CPUs,
+ * else every usable CPU, else every online one. */
+static unsigned *candidates(const struct machine *m, hwloc_const_bitmap_t usable, hwloc_const_bitmap_t local,
+                            unsigned *ret_n)
+{
+        hwloc_bitmap_t set = hwloc_bitmap_alloc();
+        unsigned *cpus = g_new(unsigned, m->ncpus), n = 0;
+        int cpu;
+
+        if (local)
+                hwloc_bitmap_and(set, usable, local);
+        if (hwloc_bitmap_iszero(set))
+                hwloc_bitmap_copy(set, usable);
+        if (hwloc_bitmap_iszero(set))
+                hwloc_bitmap_copy(set, m->online);
+        hwloc_bitmap_foreach_begin(cpu, set)
+                if ((unsigned) cpu < m->ncpus)
+                        cpus[n++] = (unsigned) cpu;
+        hwloc_bitmap_foreach_end();
+        hwloc_bitmap_free(set);
+        *ret_n = n;
+        return cpus;
+}
+
+/* Largest load first, each on the least loaded CPU it may use (LPT, within 4/3 of the
+ * best placement under the same constraints; in practice near it), then the peak of
+ * that placement under this step's loads. The placement is chosen on the expected
+ * loads (rate × cost), not on the step's noisy ones: a placement that followed the
+ * noise would need writes every step, which is what a daemon must not do. It ignores
+ * VectorsFull=, which depends on where the IRQs already are. */
+static double best_peak(const struct machine *m, hwloc_const_bitmap_t usable)
+{
+        g_autofree double *expected = g_new0(double, m->ncpus);
+        g_autofree double *load = g_new0(double, m->ncpus);
+        g_autofree struct movable *mv = g_new(struct movable, m->n_irqs + 1);
+        g_autofree unsigned **cand = g_new0(unsigned *, m->n_devices + 1);
+        g_autofree unsigned *n_cand = g_new0(unsigned, m->n_devices + 1);
+        size_t n = 0;
+        double peak = 0;
+
+        for (size_t i = 0; i < m->n_irqs; i++) {
+                const struct sim_irq *irq = &m->irqs[i];
+                double l = irq->step_count * irq->cost / m->step;
+
+                if (irq->step_cpu < 0)
+                        continue;
+                if (irq->managed || irq->pinned) {
+                        expected[irq->step_cpu] += irq->rate * irq->cost;
+                        load[irq->step_cpu] += l;
+                } else {
+                        mv[n++] = (struct movable) { .expected = irq->rate * irq->cost, .load = l,
+                                                     .device = irq->device };
+                }
+        }
+        qsort(mv, n, sizeof(*mv), cmp_heavier_first);
+        for (size_t i = 0; i < n; i++) {
+                size_t d = mv[i].device >= 0 ? (size_t) mv[i].device : m->n_devices;
+                unsigned best;
+
+                if (!cand[d])
+                        cand[d] = candidates(m, usable, d < m->n_devices ? m->devices[d].local : NULL, &n_cand[d]);
+                if (n_cand[d] == 0)
+                        continue;
+                best = cand[d][0];
+                for (unsigned k = 1; k < n_cand[d]; k++)
+                        if (expected[cand[d][k]] < expected[best])
+                                best = cand[d][k];
+                expected[best] += mv[i].expected;
+                load[best] += mv[i].load;
+        }
+        for (size_t d = 0; d <= m->n_devices; d++)
+                g_free(cand[d]);
+        for (unsigned cpu = 0; cpu < m->ncpus; cpu++)
+                peak = fmax(peak, load[cpu]);
+        return peak;
 }
 
 void figures_record_step(struct figures *f, size_t phase, const struct machine *m)
@@ -44,9 +226,15 @@ void figures_record_step(struct figures *f, size_t phase, const struct machine *
                 total += load;
                 heaviest = fmax(heaviest, load);
                 if (irq->device >= 0 && irq->node >= 0) {
+                        hwloc_const_bitmap_t local = m->devices[irq->device].local;
+                        bool here = hwloc_bitmap_isset(local, (unsigned) irq->step_cpu);
+
                         rec.with_node += load;
-                        if (hwloc_bitmap_isset(m->devices[irq->device].local, (unsigned) irq->step_cpu))
-                                rec.local += load;
+                        rec.local += here ? load : 0;
+                        if (!irq->managed && !irq->pinned && hwloc_bitmap_intersects(local, usable)) {
+                                rec.with_node_movable += load;
+                                rec.local_movable += here ? load : 0;
+                        }
                 }
         }
         for (cpu = 0; cpu < m->ncpus; cpu++) {
@@ -55,7 +243,10 @@ void figures_record_step(struct figures *f, size_t phase, const struct machine *
                         rec.banned += m->load[cpu];
         }
         rec.lower_bound = fmax(n_usable > 0 ? total / n_usable : total, heaviest);
+        rec.best = best_peak(m, usable);
         hwloc_bitmap_free(usable);
+        if (f->trace)
+                trace_step(f, m, &rec);
         g_array_append_val(f->steps, rec);
 }
 
@@ -68,6 +259,10 @@ static void add(struct rootfs_writes *to, const struct rootfs_writes *w)
 
 void figures_add_writes(struct figures *f, const struct rootfs_writes *w)
 {
+        if (f->trace && w->total > 0) {
+                fprintf(f->trace, "writes\t%ld\t%u\n", (long) f->steps->len - 1, w->total);
+                fflush(f->trace);
+        }
         if (f->steps->len == 0)
                 add(&f->startup, w);
         else
@@ -102,21 +297,47 @@ static double ratio(const struct step_record *r)
 
 struct phase_summary {
         size_t first, end;              /* its steps: [first, end) */
+        size_t steady;                  /* the first steady step */
         long converged;                 /* cycles after the start, -1: never */
+        long settled;                   /* cycles after the start from which nothing
+                                         * was written any more, -1: never */
         double ratio_last, ratio_mean;  /* at the last step, mean over steady steps */
+        double best_last, best_mean;    /* the same for best_peak() */
         double local_share;             /* NaN: no device IRQ with a node had load */
+        double local_movable_share;     /* NaN: none a daemon could place on its node */
         double banned_max;              /* µs/s */
         double peak_last, bound_last;   /* µs/s */
         struct rootfs_writes writes;
         double writes_per_irq_hour;
+        double steady_writes_per_irq_hour;
 };
+
+static double best_ratio(const struct step_record *r)
+{
+        return r->lower_bound > 0 ? r->best / r->lower_bound : 1.0;
+}
+
+/* Writes per present IRQ per simulated hour over steps [first, end). */
+static double writes_rate(const struct figures *f, const struct step_record *s, size_t first, size_t end)
+{
+        double irqs = 0, writes = 0, hours = (double) (end - first) * f->sc->step / 3600.0;
+
+        if (end == first)
+                return 0;
+        for (size_t i = first; i < end; i++) {
+                irqs += s[i].irqs;
+                writes += s[i].writes.total;
+        }
+        irqs /= (double) (end - first);
+        return irqs > 0 ? writes / irqs / hours : 0;
+}
 
 static void summarize(const struct figures *f, size_t phase, struct phase_summary *ret)
 {
         const struct step_record *s = (const struct step_record *) (const void *) f->steps->data;
-        struct phase_summary p = { .converged = -1 };
+        struct phase_summary p = { .converged = -1, .settled = -1 };
         size_t steady, k;
-        double local = 0, with_node = 0, irqs = 0, hours;
+        double local = 0, with_node = 0, local_movable = 0, with_node_movable = 0;
 
         for (p.first = 0; p.first < f->steps->len && s[p.first].phase < phase; p.first++)
                 ;
@@ -134,22 +355,33 @@ static void summarize(const struct figures *f, size_t phase, struct phase_summar
                 p.converged = (long) (k - p.first);
         /* The steady state: from convergence on, or the second half of the phase. */
         steady = k < p.end ? k : p.first + (p.end - p.first) / 2;
+        p.steady = steady;
         for (size_t i = steady; i < p.end; i++) {
                 p.ratio_mean += ratio(&s[i]);
+                p.best_mean += best_ratio(&s[i]);
                 local += s[i].local;
                 with_node += s[i].with_node;
+                local_movable += s[i].local_movable;
+                with_node_movable += s[i].with_node_movable;
         }
         p.ratio_mean /= (double) (p.end - steady);
+        p.best_mean /= (double) (p.end - steady);
         p.local_share = with_node > 0 ? local / with_node : NAN;
+        p.local_movable_share = with_node_movable > 0 ? local_movable / with_node_movable : NAN;
+        /* Settled: where a placement the bound cannot reach (one IRQ per CPU at most
+         * for equal IRQs, say) still stops moving. */
+        for (k = p.end; k > p.first && s[k - 1].writes.total == 0; k--)
+                ;
+        if (k < p.end)
+                p.settled = (long) (k - p.first);
         for (size_t i = p.first; i < p.end; i++) {
                 p.banned_max = fmax(p.banned_max, s[i].banned);
                 add(&p.writes, &s[i].writes);
-                irqs += s[i].irqs;
         }
-        irqs /= (double) (p.end - p.first);
-        hours = (double) (p.end - p.first) * f->sc->step / 3600.0;
-        p.writes_per_irq_hour = irqs > 0 ? p.writes.total / irqs / hours : 0;
+        p.writes_per_irq_hour = writes_rate(f, s, p.first, p.end);
+        p.steady_writes_per_irq_hour = writes_rate(f, s, steady, p.end);
         p.ratio_last = ratio(&s[p.end - 1]);
+        p.best_last = best_ratio(&s[p.end - 1]);
         p.peak_last = s[p.end - 1].peak;
         p.bound_last = s[p.end - 1].lower_bound;
         *ret = p;
@@ -207,6 +439,11 @@ static void phase_json(struct json_writer *w, const struct figures *f, size_t i,
         json_string(w, f->sc->phases[i].name);
         json_key(w, "steps");
         json_uint(w, p->end - p->first);
+        /* What happens at its start (a load shift when > 0) and its rate noise. */
+        json_key(w, "events");
+        json_uint(w, f->sc->phases[i].n_events);
+        json_key(w, "noise");
+        json_double(w, f->sc->phases[i].noise);
         json_key(w, "peak_over_bound_last");
         json_double(w, p->ratio_last);
         json_key(w, "peak_over_bound_mean");
@@ -216,14 +453,30 @@ static void phase_json(struct json_writer *w, const struct figures *f, size_t i,
         json_double(w, p->peak_last / 1e6);
         json_key(w, "lower_bound_last");
         json_double(w, p->bound_last / 1e6);
+        /* What the constraints allow: a simple placement's peak ÷ the same bound. */
+        json_key(w, "best_over_bound_last");
+        json_double(w, p->best_last);
+        json_key(w, "best_over_bound_mean");
+        json_double(w, p->best_mean);
         json_key(w, "node_local_share");
         json_double(w, p->local_share);
+        json_key(w, "node_local_share_movable");
+        json_double(w, p->local_movable_share);
         writes_json(w, "writes", &p->writes);
         json_key(w, "writes_per_irq_hour");
         json_double(w, p->writes_per_irq_hour);
+        json_key(w, "steady_from");
+        json_uint(w, p->steady - p->first);
+        json_key(w, "steady_writes_per_irq_hour");
+        json_double(w, p->steady_writes_per_irq_hour);
         json_key(w, "converged_after");
         if (p->converged >= 0)
                 json_int(w, p->converged);
+        else
+                json_null(w);
+        json_key(w, "settled_after");
+        if (p->settled >= 0)
+                json_int(w, p->settled);
         else
                 json_null(w);
         json_key(w, "banned_cpu_load_max");

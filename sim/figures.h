@@ -18,7 +18,16 @@
 struct step_record {
         size_t phase;
         double peak, lower_bound;       /* µs of IRQ work per s */
+        /* The peak, under this step's loads, of a simple placement chosen on the
+         * expected rates within the machine's constraints (usable CPUs, the device's
+         * node when it has usable CPUs, managed and pinned IRQs where they are): what
+         * "where the constraints allow" is judged against, since an IRQ cannot be
+         * split over CPUs. */
+        double best;
         double local, with_node;        /* load of device IRQs on their node / in all */
+        /* The same for the IRQs a daemon may place on their node: movable (not
+         * managed, not pinned) IRQs of devices whose node has a usable CPU. */
+        double local_movable, with_node_movable;
         double banned;                  /* load on isolated, nohz_full or offline CPUs */
         struct rootfs_writes writes;    /* by the daemon's cycle after the step */
         unsigned irqs;                  /* present IRQs */
@@ -33,6 +42,9 @@ struct figures {
         int daemon_status;              /* exit code, or 128 + signal */
         unsigned restore_checked, restore_ok;
         GPtrArray *restore_mismatches;  /* "IRQ 64: 3, expected 0-15" */
+        FILE *trace;                    /* --trace: per-step per-CPU loads, or NULL */
+        char *trace_cpus;               /* the CPU states last written to it */
+        size_t trace_phase;             /* the phase last written to it */
 };
 
 void figures_init(struct figures *f, const struct scenario *sc);
@@ -43,6 +55,12 @@ void figures_record_step(struct figures *f, size_t phase, const struct machine *
 void figures_add_writes(struct figures *f, const struct rootfs_writes *w);
 /* After the daemon stopped: did every IRQ it wrote get its original mask back? */
 void figures_check_restore(struct figures *f, const struct machine *m);
+
+/* --trace FILE: from now on, every recorded step writes a line of per-CPU loads to
+ * PATH (format at the top of sim/figures.c). Closed, and checked, by
+ * figures_trace_close(). */
+int figures_trace_open(struct figures *f, const struct machine *m, const char *path);
+int figures_trace_close(struct figures *f);
 
 void figures_print_table(const struct figures *f, FILE *out);
 void figures_to_json(const struct figures *f, GString *out);

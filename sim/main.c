@@ -33,6 +33,7 @@ struct sim_options {
         const char *root;
         const char *topology;
         const char *shim;
+        const char *trace;              /* --trace FILE, or NULL */
         long long seed;                 /* -1: the scenario's */
         long steps;                     /* 0: the scenario's */
         double duration;                /* 0: the scenario's */
@@ -64,13 +65,24 @@ static void help(void)
                "                     otherwise: --root --topology --foreground [--interval])\n"
                "  --timeout S        how long to wait for the daemon (default 30)\n"
                "  --json             figures as JSON instead of a table\n"
+               "  --trace FILE       write every step's per-CPU load to FILE (any mode), as\n"
+               "                     tab-separated lines, the first field saying what a line is:\n"
+               "                       scenario PATH · machine NCPUS STEP_SECONDS SEED ·\n"
+               "                       node ID CPULIST (each NUMA node) ·\n"
+               "                       phase STEP NAME (the phase starting at STEP; from 0) ·\n"
+               "                       cpus STEP STATES (from STEP on, a character per CPU: u\n"
+               "                         usable, i isolated/nohz_full, o offline, - absent) ·\n"
+               "                       load STEP BOUND L0 … (in CPUs: 1.0 = one CPU busy with\n"
+               "                         interrupts; the lower bound, then each CPU's load) ·\n"
+               "                       writes STEP N (affinity writes after STEP; -1: start-up)\n"
+               "                     bench/heatmap draws it\n"
                "  --log-level LEVEL  err, warning, notice, info or debug\n");
 }
 
 static int parse_options(int argc, char **argv, struct sim_options *o)
 {
         enum { ARG_LOCKSTEP = 0x100, ARG_REALTIME, ARG_NO_DAEMON, ARG_SHIM, ARG_RAW, ARG_TIMEOUT,
-               ARG_JSON, ARG_SEED, ARG_DURATION };
+               ARG_JSON, ARG_SEED, ARG_DURATION, ARG_TRACE };
         static const struct option options[] = {
                 { "scenario",  required_argument, NULL, 's' },
                 { "root",      required_argument, NULL, 'r' },
@@ -85,6 +97,7 @@ static int parse_options(int argc, char **argv, struct sim_options *o)
                 { "raw",       no_argument,       NULL, ARG_RAW },
                 { "timeout",   required_argument, NULL, ARG_TIMEOUT },
                 { "json",      no_argument,       NULL, ARG_JSON },
+                { "trace",     required_argument, NULL, ARG_TRACE },
                 { "log-level", required_argument, NULL, 'l' },
                 { "help",      no_argument,       NULL, 'h' },
                 {}
@@ -105,6 +118,7 @@ static int parse_options(int argc, char **argv, struct sim_options *o)
                 case ARG_NO_DAEMON: o->no_daemon = true; break;
                 case ARG_RAW: o->raw = true; break;
                 case ARG_JSON: o->json = true; break;
+                case ARG_TRACE: o->trace = optarg; break;
                 case 'n':
                         o->steps = strtol(optarg, &end, 10);
                         if (*end || o->steps <= 0)
@@ -390,6 +404,11 @@ static int run_simulation(struct run *run)
         run->ran = g_new0(bool, run->sc->n_phases);
         run->reload_status = g_new0(char *, run->sc->n_phases);
         figures_init(&run->fig, run->sc);
+        if (o->trace) {
+                r = figures_trace_open(&run->fig, run->m, o->trace);
+                if (r < 0)
+                        return r;
+        }
         if (o->command) {
                 g_autofree char *shim = o->shim ? g_strdup(o->shim) : default_shim();
 
@@ -510,6 +529,8 @@ int main(int argc, char **argv)
         r = run_simulation(&run);
         if (r < 0 && run.have_daemon)
                 daemon_dump_output(&run.d);
+        if (r == 0)
+                r = figures_trace_close(&run.fig);
         if (r == 0)
                 r = print_figures(&run);
         if (run.fig.steps)
