@@ -6,8 +6,8 @@
 
 #include "irqbal/cpuset.h"
 #include "irqbal/policy.h"
-#include "irqbal/root.h"
 #include "irqbal/topology.h"
+#include "policytest.h"
 #include "testlib.h"
 
 /* Two packages, each with two nodes of 8 cores with 2 PUs: node 1 is CPUs 16-31. */
@@ -16,130 +16,31 @@
 #define SMALL "synthetic:pack:1 core:4 pu:2"
 #define MAX_IRQS 64
 
-/* ---- A machine and its IRQs (as in test-policy.c) ------------------------------- */
-
-static struct topology *synthetic(const char *spec)
-{
-        struct topology_options opts = { .spec = spec };
-        struct irqbal_root root;
-        struct topology *t = NULL;
-        char *dir = tl_mkdtemp();
-
-        ck_assert_int_eq(root_open(&root, dir), 0);
-        ck_assert_int_eq(topology_load(&root, &opts, &t), 0);
-        root_close(&root);
-        tl_rmtree(dir);
-        free(dir);
-        return t;
-}
-
-struct irqs {
-        const struct topology *t;
-        struct policy_irq v[MAX_IRQS];
-        hwloc_bitmap_t allowed[MAX_IRQS], current[MAX_IRQS], hint[MAX_IRQS];
-        char name[MAX_IRQS][32];
-        char device[MAX_IRQS][32];
-        size_t n;
-        struct policy_params params;
-};
-
-static struct irqs *irqs_new(const struct topology *t)
-{
-        struct irqs *s = calloc(1, sizeof(*s));
-
-        ck_assert_ptr_nonnull(s);
-        s->t = t;
-        policy_params_default(&s->params);
-        return s;
-}
-
-static void irqs_free(struct irqs *s)
-{
-        for (size_t i = 0; i < s->n; i++) {
-                hwloc_bitmap_free(s->allowed[i]);
-                hwloc_bitmap_free(s->current[i]);
-                hwloc_bitmap_free(s->hint[i]);
-        }
-        free(s);
-}
-
-/* A movable IRQ allowed on every usable CPU, nowhere yet; add IRQs in IRQ order. */
-static struct policy_irq *add(struct irqs *s, unsigned irq, const char *device,
-                              const char *name, int node, double load)
-{
-        size_t i = s->n++;
-        struct policy_irq *q = &s->v[i];
-
-        ck_assert_uint_lt(i, MAX_IRQS);
-        ck_assert(i == 0 || s->v[i - 1].irq < irq);
-        s->allowed[i] = hwloc_bitmap_dup(s->t->usable);
-        s->current[i] = hwloc_bitmap_alloc();
-        s->hint[i] = hwloc_bitmap_alloc();
-        if (name)
-                snprintf(s->name[i], sizeof(s->name[i]), "%s", name);
-        else
-                snprintf(s->name[i], sizeof(s->name[i]), "irq%u", irq);
-        if (device)
-                snprintf(s->device[i], sizeof(s->device[i]), "%s", device);
-        *q = (struct policy_irq) {
-                .irq = irq, .name = s->name[i], .device = device ? s->device[i] : NULL,
-                .class = device ? IRQ_CLASS_NET : IRQ_CLASS_OTHER, .node = node,
-                .load = load, .movable = true, .allowed = s->allowed[i],
-                .current = s->current[i], .hint = s->hint[i], .previous = -1,
-        };
-        return q;
-}
+/* ---- A machine and its IRQs ----------------------------------------------------- */
 
 /* COUNT queues of one device, "ethN-TxRx-Q", IRQs FIRST…, all with POLICY. */
-static void add_nic(struct irqs *s, unsigned first, unsigned count, const char *device,
+static void add_nic(struct pt_irqs *s, unsigned first, unsigned count, const char *device,
                     int node, const struct irqbal_policy *policy)
 {
         char name[32];
 
         for (unsigned q = 0; q < count; q++) {
                 snprintf(name, sizeof(name), "%s-TxRx-%u", device, q);
-                add(s, first + q, device, name, node, 0.02 * (q % 4 + 1))->policy = policy;
+                pt_add(s, first + q, device, name, node, 0.02 * (q % 4 + 1))->policy = policy;
         }
-}
-
-static size_t index_of(const struct irqs *s, unsigned irq)
-{
-        for (size_t i = 0; i < s->n; i++)
-                if (s->v[i].irq == irq)
-                        return i;
-        ck_abort_msg("no IRQ %u", irq);
-        return 0;
-}
-
-static void set_list(hwloc_bitmap_t set, const char *list)
-{
-        ck_assert_int_eq(cpulist_parse(list, set), 0);
-}
-
-static const struct irqbal_policy *policy(const char *name)
-{
-        const struct irqbal_policy *p = policy_find(name);
-
-        ck_assert_msg(p, "policy %s is missing", name);
-        return p;
-}
-
-static struct policy_input input(const struct irqs *s)
-{
-        return (struct policy_input) { .topo = s->t, .irqs = s->v, .n = s->n, .params = &s->params };
 }
 
 /* Runs the composition and checks what every composed plan must satisfy: placements
  * sorted by IRQ number, each for a movable IRQ of the input, inside its allowed CPUs,
  * with a reason. */
-static void compose(const char *def, struct irqs *s, struct plan *ret)
+static void compose(const char *def, struct pt_irqs *s, struct plan *ret)
 {
-        struct policy_input in = input(s);
+        struct policy_input in = pt_input(s);
 
-        ck_assert_int_eq(policy_plan_composed(policy(def), &in, ret), 0);
+        ck_assert_int_eq(policy_plan_composed(pt_policy(def), &in, ret), 0);
         for (size_t k = 0; k < ret->n; k++) {
                 const struct placement *p = &ret->items[k];
-                size_t i = index_of(s, p->irq);
+                size_t i = pt_index_of(s, p->irq);
 
                 ck_assert_msg(k == 0 || ret->items[k - 1].irq < p->irq,
                               "IRQ %u after IRQ %u", p->irq, ret->items[k - 1].irq);
@@ -151,16 +52,6 @@ static void compose(const char *def, struct irqs *s, struct plan *ret)
                               "IRQ %u reason \"%s\"", p->irq, p->reason);
                 ck_assert_ptr_eq(plan_find(ret, p->irq), p);
         }
-}
-
-/* The single CPU IRQ goes to. */
-static unsigned target(const struct plan *p, unsigned irq)
-{
-        const struct placement *pl = plan_find(p, irq);
-
-        ck_assert_msg(pl, "IRQ %u has no placement", irq);
-        ck_assert_msg(hwloc_bitmap_weight(pl->cpus) == 1, "IRQ %u: a set, not one CPU", irq);
-        return (unsigned) hwloc_bitmap_first(pl->cpus);
 }
 
 static bool starts_with(const char *s, const char *prefix)
@@ -202,11 +93,11 @@ static void assert_plans_equal(const struct plan *a, const struct plan *b)
 /* What POLICY alone gives for the IRQs of S with policy ONLY (NULL: the default), every
  * other IRQ unmovable: on its CPUs in BACKGROUND when that plan has it, else where it
  * is. Restores S. */
-static void plan_alone(struct irqs *s, const struct irqbal_policy *only, const struct plan *background,
-                       struct plan *ret)
+static void plan_alone(struct pt_irqs *s, const struct irqbal_policy *only,
+                       const struct plan *background, struct plan *ret)
 {
-        struct policy_input in = input(s);
-        struct irqs *copy = irqs_new(s->t);
+        struct policy_input in = pt_input(s);
+        struct pt_irqs *copy = pt_irqs_new(s->t, s->max);
         const struct irqbal_policy *p = only ? only : policy_default();
 
         memcpy(copy->v, s->v, sizeof(s->v[0]) * s->n);
@@ -222,7 +113,8 @@ static void plan_alone(struct irqs *s, const struct irqbal_policy *only, const s
         }
         in.irqs = copy->v;
         ck_assert_int_eq(p->plan(&in, ret), 0);
-        free(copy);             /* its bitmaps are S's */
+        /* Its IRQs point at S's bitmaps: its own arrays hold none (NULL) to free. */
+        pt_irqs_free(copy);
 }
 
 /* A policy that records what it was given and puts each IRQ on its lowest allowed CPU. */
@@ -296,11 +188,11 @@ static void spy_reset(void)
 
 START_TEST(without_policy_or_exclusive_it_is_the_policy_itself)
 {
-        struct topology *t = synthetic(TWO_BY_TWO);
+        struct topology *t = pt_synthetic(TWO_BY_TWO, NULL);
 
         for (size_t k = 0; irqbal_policies[k]; k++) {
                 const struct irqbal_policy *p = irqbal_policies[k];
-                struct irqs *s = irqs_new(t);
+                struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
                 struct policy_input in;
                 struct plan own = {}, composed = {};
                 struct policy_irq *q;
@@ -309,19 +201,19 @@ START_TEST(without_policy_or_exclusive_it_is_the_policy_itself)
                 /* Naming the default policy explicitly changes nothing. */
                 add_nic(s, 60, 8, "0000:01:00.0", 0, p);
                 /* An unmovable IRQ's Exclusive= means nothing: it is not placed. */
-                q = add(s, 90, NULL, "timer", -1, 0.3);
+                q = pt_add(s, 90, NULL, "timer", -1, 0.3);
                 q->movable = false;
                 q->exclusive = true;
-                q->policy = policy("pack") == p ? policy("balanced") : policy("pack");
+                q->policy = pt_policy("pack") == p ? pt_policy("balanced") : pt_policy("pack");
                 hwloc_bitmap_only(s->current[s->n - 1], 5);
-                set_list(s->hint[2], "20-23");
-                in = input(s);
+                pt_set_list(s->hint[2], "20-23");
+                in = pt_input(s);
                 ck_assert_int_eq(p->plan(&in, &own), 0);
                 compose(p->name, s, &composed);
                 assert_plans_equal(&composed, &own);
                 plan_done(&own);
                 plan_done(&composed);
-                irqs_free(s);
+                pt_irqs_free(s);
         }
         topology_free(t);
 }
@@ -329,18 +221,18 @@ END_TEST
 
 START_TEST(without_policy_or_exclusive_the_policy_gets_the_input_itself)
 {
-        struct topology *t = synthetic(SMALL);
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic(SMALL, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         struct policy_input in;
         struct plan p = {};
 
         spy_reset();
-        add(s, 10, NULL, NULL, -1, 0.1);
-        add(s, 11, NULL, NULL, -1, 0.1)->policy = &spy;
-        add(s, 12, NULL, NULL, -1, 0.1)->movable = false;
+        pt_add(s, 10, NULL, NULL, -1, 0.1);
+        pt_add(s, 11, NULL, NULL, -1, 0.1)->policy = &spy;
+        pt_add(s, 12, NULL, NULL, -1, 0.1)->movable = false;
         s->v[2].exclusive = true;
-        s->v[2].policy = policy("pack");
-        in = input(s);
+        s->v[2].policy = pt_policy("pack");
+        in = pt_input(s);
         /* One run on the caller's input, not on a copy: no cost beyond the policy's. */
         ck_assert_int_eq(policy_plan_composed(&spy, &in, &p), 0);
         ck_assert_uint_eq(spy_n_calls, 1);
@@ -350,7 +242,7 @@ START_TEST(without_policy_or_exclusive_the_policy_gets_the_input_itself)
         ck_assert_str_eq(p.items[1].reason, "lowest allowed CPU");
         plan_done(&p);
         spy_reset();
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
@@ -359,18 +251,18 @@ END_TEST
 
 START_TEST(an_exclusive_irq_has_its_cpu_alone)
 {
-        struct topology *t = synthetic(SMALL);
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic(SMALL, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         struct plan p = {};
         unsigned a, b;
 
         /* 12 IRQs on 8 CPUs: without Exclusive= some must share. */
         for (unsigned i = 0; i < 12; i++)
-                add(s, 30 + i, NULL, NULL, -1, 0.1);
+                pt_add(s, 30 + i, NULL, NULL, -1, 0.1);
         s->v[5].exclusive = true;       /* IRQ 35 */
         compose("balanced", s, &p);
         ck_assert_uint_eq(p.n, 12);
-        a = target(&p, 35);
+        a = pt_target(&p, 35);
         ck_assert_uint_eq(others_on(&p, 35, a), 0);
         ck_assert_msg(ends_with(plan_find(&p, 35)->reason, "; exclusive"), "%s",
                       plan_find(&p, 35)->reason);
@@ -385,21 +277,21 @@ START_TEST(an_exclusive_irq_has_its_cpu_alone)
         s->v[8].exclusive = true;       /* IRQ 38 */
         compose("balanced", s, &p);
         ck_assert_uint_eq(p.n, 12);
-        a = target(&p, 35);
-        b = target(&p, 38);
+        a = pt_target(&p, 35);
+        b = pt_target(&p, 38);
         ck_assert_uint_ne(a, b);
         ck_assert_uint_eq(others_on(&p, 35, a), 0);
         ck_assert_uint_eq(others_on(&p, 38, b), 0);
         plan_done(&p);
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
 
 START_TEST(an_exclusive_irq_stays_where_it_is)
 {
-        struct topology *t = synthetic(SMALL);
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic(SMALL, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         /* Exclusive on CPU 7 last cycle, the others on cores 0-2: placed anew it
          * would take CPU 6 (the lowest idle one), but its previous CPU reaches its
          * policy and the hysteresis keeps it there. */
@@ -407,60 +299,60 @@ START_TEST(an_exclusive_irq_stays_where_it_is)
         struct plan p = {};
 
         for (unsigned i = 0; i < 6; i++) {
-                add(s, 30 + i, NULL, NULL, -1, 0.1)->previous = (int) where[i];
+                pt_add(s, 30 + i, NULL, NULL, -1, 0.1)->previous = (int) where[i];
                 hwloc_bitmap_only(s->current[i], where[i]);
         }
         s->v[2].exclusive = true;
         compose("balanced", s, &p);
-        ck_assert_uint_eq(target(&p, 32), 7);
+        ck_assert_uint_eq(pt_target(&p, 32), 7);
         for (unsigned i = 0; i < 6; i++)
-                ck_assert_uint_eq(target(&p, 30 + i), where[i]);
+                ck_assert_uint_eq(pt_target(&p, 30 + i), where[i]);
         ck_assert_uint_eq(others_on(&p, 32, 7), 0);
         plan_done(&p);
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
 
 START_TEST(an_irq_whose_cpus_are_all_reserved_gets_no_placement)
 {
-        struct topology *t = synthetic(SMALL);
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic(SMALL, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         struct plan p = {};
 
-        add(s, 30, NULL, NULL, -1, 0.1)->exclusive = true;
-        set_list(s->allowed[0], "3");
-        add(s, 31, NULL, NULL, -1, 0.1);                        /* only CPU 3 too */
-        set_list(s->allowed[1], "3");
+        pt_add(s, 30, NULL, NULL, -1, 0.1)->exclusive = true;
+        pt_set_list(s->allowed[0], "3");
+        pt_add(s, 31, NULL, NULL, -1, 0.1);                        /* only CPU 3 too */
+        pt_set_list(s->allowed[1], "3");
         hwloc_bitmap_only(s->current[1], 3);
-        add(s, 32, NULL, NULL, -1, 0.1)->exclusive = true;      /* a second one on 3 */
-        set_list(s->allowed[2], "3");
-        add(s, 33, NULL, NULL, -1, 0.1);
-        set_list(s->allowed[3], "3-4");
+        pt_add(s, 32, NULL, NULL, -1, 0.1)->exclusive = true;      /* a second one on 3 */
+        pt_set_list(s->allowed[2], "3");
+        pt_add(s, 33, NULL, NULL, -1, 0.1);
+        pt_set_list(s->allowed[3], "3-4");
         compose("balanced", s, &p);
         ck_assert_uint_eq(p.n, 2);
-        ck_assert_uint_eq(target(&p, 30), 3);
+        ck_assert_uint_eq(pt_target(&p, 30), 3);
         ck_assert_ptr_null(plan_find(&p, 31));
         ck_assert_ptr_null(plan_find(&p, 32));
-        ck_assert_uint_eq(target(&p, 33), 4);
+        ck_assert_uint_eq(pt_target(&p, 33), 4);
         plan_done(&p);
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
 
 START_TEST(the_load_of_an_exclusive_irq_is_background_for_the_rest)
 {
-        struct topology *t = synthetic(SMALL);
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic(SMALL, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         struct plan p = {};
         unsigned cpu, sibling;
 
-        add(s, 20, NULL, NULL, -1, 0.9)->exclusive = true;
+        pt_add(s, 20, NULL, NULL, -1, 0.9)->exclusive = true;
         for (unsigned i = 0; i < 6; i++)
-                add(s, 30 + i, NULL, NULL, -1, 0.1);
+                pt_add(s, 30 + i, NULL, NULL, -1, 0.1);
         compose("balanced", s, &p);
-        cpu = target(&p, 20);
+        cpu = pt_target(&p, 20);
         sibling = cpu ^ 1;      /* SMALL: PUs 2k and 2k+1 share a core */
         ck_assert_int_eq(topology_cpu(t, cpu)->core, topology_cpu(t, sibling)->core);
         /* Six light IRQs, six PUs on the three other cores: none needs the busy core,
@@ -468,7 +360,7 @@ START_TEST(the_load_of_an_exclusive_irq_is_background_for_the_rest)
         ck_assert_uint_eq(others_on(&p, 20, cpu), 0);
         ck_assert_uint_eq(others_on(&p, 20, sibling), 0);
         plan_done(&p);
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
@@ -477,14 +369,14 @@ END_TEST
 
 START_TEST(numa_local_irqs_beside_balanced_ones_are_placed_as_numa_local_would)
 {
-        struct topology *t = synthetic(TWO_BY_TWO);
-        struct irqs *s = irqs_new(t);
-        const struct irqbal_policy *numa = policy("numa-local");
+        struct topology *t = pt_synthetic(TWO_BY_TWO, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
+        const struct irqbal_policy *numa = pt_policy("numa-local");
         struct plan p = {}, alone = {}, bal = {};
 
         add_nic(s, 40, 8, "0000:01:00.0", 0, NULL);
         add_nic(s, 60, 12, "0000:81:00.0", 1, numa);
-        add(s, 90, NULL, "ahci", -1, 0.05);
+        pt_add(s, 90, NULL, "ahci", -1, 0.05);
         compose("balanced", s, &p);
         ck_assert_uint_eq(p.n, s->n);
 
@@ -517,22 +409,22 @@ START_TEST(numa_local_irqs_beside_balanced_ones_are_placed_as_numa_local_would)
         plan_done(&alone);
         plan_done(&bal);
         plan_done(&p);
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
 
 START_TEST(pack_irqs_beside_balanced_ones_gather_on_one_core)
 {
-        struct topology *t = synthetic(TWO_BY_TWO);
-        struct irqs *s = irqs_new(t);
-        const struct irqbal_policy *pack = policy("pack");
+        struct topology *t = pt_synthetic(TWO_BY_TWO, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
+        const struct irqbal_policy *pack = pt_policy("pack");
         struct plan p = {}, alone = {};
         hwloc_bitmap_t pack_cpus = hwloc_bitmap_alloc(), bal_cpus = hwloc_bitmap_alloc();
 
         /* Interleaved, light: 0.16 CPU in all, well below pack_low. */
         for (unsigned i = 0; i < 16; i++)
-                add(s, 30 + i, NULL, NULL, -1, 0.01)->policy = i % 2 ? pack : NULL;
+                pt_add(s, 30 + i, NULL, NULL, -1, 0.01)->policy = i % 2 ? pack : NULL;
         compose("balanced", s, &p);
         ck_assert_uint_eq(p.n, 16);
         for (unsigned i = 0; i < 16; i++) {
@@ -559,30 +451,30 @@ START_TEST(pack_irqs_beside_balanced_ones_gather_on_one_core)
         hwloc_bitmap_free(bal_cpus);
         plan_done(&alone);
         plan_done(&p);
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
 
 START_TEST(each_run_sees_what_earlier_runs_placed_as_background)
 {
-        struct topology *t = synthetic(SMALL);
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic(SMALL, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         struct plan p = {};
         struct spy_call *c;
         unsigned excl;
 
         spy_reset();
-        add(s, 10, NULL, NULL, -1, 0.5)->exclusive = true;
-        add(s, 11, NULL, NULL, -1, 0.1)->policy = &spy;
-        add(s, 12, NULL, NULL, -1, 0.1);
+        pt_add(s, 10, NULL, NULL, -1, 0.5)->exclusive = true;
+        pt_add(s, 11, NULL, NULL, -1, 0.1)->policy = &spy;
+        pt_add(s, 12, NULL, NULL, -1, 0.1);
         hwloc_bitmap_only(s->current[2], 7);    /* balanced moves it (no previous) */
-        add(s, 13, NULL, NULL, -1, 0.1)->policy = &spy;
-        add(s, 14, NULL, NULL, -1, 0.1)->movable = false;
+        pt_add(s, 13, NULL, NULL, -1, 0.1)->policy = &spy;
+        pt_add(s, 14, NULL, NULL, -1, 0.1)->movable = false;
         hwloc_bitmap_only(s->current[4], 2);
         compose("balanced", s, &p);
         ck_assert_uint_eq(p.n, 4);
-        excl = target(&p, 10);
+        excl = pt_target(&p, 10);
 
         /* One spy run, after the default policy's: both its IRQs movable, nothing else. */
         ck_assert_uint_eq(spy_n_calls, 1);
@@ -600,7 +492,7 @@ START_TEST(each_run_sees_what_earlier_runs_placed_as_background)
         ck_assert(hwloc_bitmap_isequal(c->current[2], plan_find(&p, 12)->cpus));
         ck_assert(hwloc_bitmap_isequal(c->current[4], s->current[4]));
         ck_assert_str_eq(plan_find(&p, 11)->reason, "spy: lowest allowed CPU");
-        ck_assert_uint_eq(target(&p, 11), excl == 0 ? 1 : 0);
+        ck_assert_uint_eq(pt_target(&p, 11), excl == 0 ? 1 : 0);
         plan_done(&p);
 
         /* A spy that is exclusive: runs alone, then the group run; its reason says both. */
@@ -610,38 +502,38 @@ START_TEST(each_run_sees_what_earlier_runs_placed_as_background)
         ck_assert_uint_eq(spy_n_calls, 2);
         ck_assert_uint_eq(spy_calls[0].n_movable, 1);
         ck_assert_uint_eq(spy_calls[0].movable[0], 10);
-        ck_assert_uint_eq(target(&p, 10), 0);
+        ck_assert_uint_eq(pt_target(&p, 10), 0);
         ck_assert_str_eq(plan_find(&p, 10)->reason, "spy: lowest allowed CPU; exclusive");
         ck_assert_uint_eq(spy_calls[1].n_movable, 2);
-        ck_assert_uint_eq(target(&p, 11), 1);
-        ck_assert_uint_eq(target(&p, 13), 1);
+        ck_assert_uint_eq(pt_target(&p, 11), 1);
+        ck_assert_uint_eq(pt_target(&p, 13), 1);
         ck_assert_uint_eq(others_on(&p, 10, 0), 0);
         plan_done(&p);
         spy_reset();
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
 
 START_TEST(a_failing_policy_fails_the_plan)
 {
-        struct topology *t = synthetic(SMALL);
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic(SMALL, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         struct policy_input in;
         struct plan p = {};
 
         spy_reset();
-        add(s, 10, NULL, NULL, -1, 0.5)->exclusive = true;
-        add(s, 11, NULL, NULL, -1, 0.1)->policy = &spy;
-        add(s, 12, NULL, NULL, -1, 0.1);
-        in = input(s);
+        pt_add(s, 10, NULL, NULL, -1, 0.5)->exclusive = true;
+        pt_add(s, 11, NULL, NULL, -1, 0.1)->policy = &spy;
+        pt_add(s, 12, NULL, NULL, -1, 0.1);
+        in = pt_input(s);
         ck_assert_int_eq(plan_init(&p, 3), 0);
         spy_error = -ENOMEM;
-        ck_assert_int_eq(policy_plan_composed(policy("balanced"), &in, &p), -ENOMEM);
+        ck_assert_int_eq(policy_plan_composed(pt_policy("balanced"), &in, &p), -ENOMEM);
         ck_assert_uint_eq(p.n, 0);
         plan_done(&p);
         spy_reset();
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
@@ -650,20 +542,20 @@ END_TEST
 
 START_TEST(the_plan_is_sorted_by_irq_number)
 {
-        struct topology *t = synthetic(TWO_BY_TWO);
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic(TWO_BY_TWO, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         struct plan p = {};
         unsigned prev = 0;
 
         /* Groups are planned out of IRQ order: exclusive 90 first, then balanced,
          * numa-local, pack; the plan must not show it. */
-        add(s, 5, NULL, NULL, -1, 0.01)->policy = policy("pack");
-        add_nic(s, 20, 4, "0000:81:00.0", 1, policy("numa-local"));
-        add(s, 30, NULL, NULL, -1, 0.1);
+        pt_add(s, 5, NULL, NULL, -1, 0.01)->policy = pt_policy("pack");
+        add_nic(s, 20, 4, "0000:81:00.0", 1, pt_policy("numa-local"));
+        pt_add(s, 30, NULL, NULL, -1, 0.1);
         add_nic(s, 40, 4, "0000:01:00.0", 0, NULL);
-        add(s, 50, NULL, NULL, -1, 0.01)->policy = policy("pack");
-        add(s, 90, "0000:81:00.0", "eth1-ctl", 1, 0.2)->exclusive = true;
-        s->v[s->n - 1].policy = policy("numa-local");
+        pt_add(s, 50, NULL, NULL, -1, 0.01)->policy = pt_policy("pack");
+        pt_add(s, 90, "0000:81:00.0", "eth1-ctl", 1, 0.2)->exclusive = true;
+        s->v[s->n - 1].policy = pt_policy("numa-local");
         compose("balanced", s, &p);
         ck_assert_uint_eq(p.n, s->n);
         for (size_t k = 0; k < p.n; k++) {
@@ -674,24 +566,24 @@ START_TEST(the_plan_is_sorted_by_irq_number)
         ck_assert_msg(starts_with(plan_find(&p, 90)->reason, "numa-local: ") &&
                       ends_with(plan_find(&p, 90)->reason, "; exclusive"),
                       "%s", plan_find(&p, 90)->reason);
-        ck_assert_uint_eq(others_on(&p, 90, target(&p, 90)), 0);
+        ck_assert_uint_eq(others_on(&p, 90, pt_target(&p, 90)), 0);
         plan_done(&p);
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
 
 START_TEST(a_plan_made_again_keeps_its_storage)
 {
-        struct topology *t = synthetic(SMALL);
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic(SMALL, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         struct plan p = {}, again = {};
         struct placement *items;
 
         for (unsigned i = 0; i < 6; i++)
-                add(s, 30 + i, NULL, NULL, -1, 0.1);
+                pt_add(s, 30 + i, NULL, NULL, -1, 0.1);
         s->v[1].exclusive = true;
-        s->v[4].policy = policy("numa-local");
+        s->v[4].policy = pt_policy("numa-local");
         /* An earlier, bigger plan with a default affinity: reused, and cleared. */
         ck_assert_int_eq(plan_init(&p, 20), 0);
         p.default_affinity = hwloc_bitmap_dup(t->usable);
@@ -707,34 +599,34 @@ START_TEST(a_plan_made_again_keeps_its_storage)
         assert_plans_equal(&p, &again);
         plan_done(&p);
         plan_done(&again);
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
 
 START_TEST(the_default_affinity_comes_from_the_default_policy)
 {
-        struct topology *t = synthetic(SMALL);
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic(SMALL, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         hwloc_bitmap_t hk = hwloc_bitmap_alloc();
         struct plan p = {};
 
-        set_list(hk, "0-3");
+        pt_set_list(hk, "0-3");
         s->params.housekeeping = hk;
-        add(s, 30, NULL, NULL, -1, 0.1)->policy = policy("balanced");
-        add(s, 31, NULL, NULL, -1, 0.1);
-        add(s, 32, NULL, NULL, -1, 0.1);
+        pt_add(s, 30, NULL, NULL, -1, 0.1)->policy = pt_policy("balanced");
+        pt_add(s, 31, NULL, NULL, -1, 0.1);
+        pt_add(s, 32, NULL, NULL, -1, 0.1);
         compose("housekeeping", s, &p);
         ck_assert_ptr_nonnull(p.default_affinity);
         ck_assert(hwloc_bitmap_isequal(p.default_affinity, hk));
         ck_assert(starts_with(plan_find(&p, 30)->reason, "balanced: "));
-        ck_assert_uint_lt(target(&p, 30), 8);
+        ck_assert_uint_lt(pt_target(&p, 30), 8);
         ck_assert_str_eq(plan_find(&p, 31)->reason, "housekeeping CPUs 0-3");
         plan_done(&p);
 
         /* No IRQ left for the default policy: it still says what the default is. */
-        s->v[1].policy = policy("balanced");
-        s->v[2].policy = policy("balanced");
+        s->v[1].policy = pt_policy("balanced");
+        s->v[2].policy = pt_policy("balanced");
         compose("housekeeping", s, &p);
         ck_assert_ptr_nonnull(p.default_affinity);
         ck_assert(hwloc_bitmap_isequal(p.default_affinity, hk));
@@ -742,13 +634,13 @@ START_TEST(the_default_affinity_comes_from_the_default_policy)
         plan_done(&p);
 
         /* And none from a policy that has no opinion, even beside one that has. */
-        s->v[1].policy = policy("housekeeping");
+        s->v[1].policy = pt_policy("housekeeping");
         compose("balanced", s, &p);
         ck_assert_ptr_null(p.default_affinity);
         ck_assert_str_eq(plan_find(&p, 31)->reason, "housekeeping: housekeeping CPUs 0-3");
         plan_done(&p);
         hwloc_bitmap_free(hk);
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST

@@ -7,8 +7,8 @@
 
 #include "irqbal/cpuset.h"
 #include "irqbal/policy.h"
-#include "irqbal/root.h"
 #include "irqbal/topology.h"
+#include "policytest.h"
 #include "testlib.h"
 
 /* Two packages, each with two nodes of 8 cores with 2 PUs: node 1 is CPUs 16-31. */
@@ -18,122 +18,16 @@
 #define BENCH_1024 "synthetic:\"pack:4 numa:2 core:64 pu:2\""
 #define MAX_IRQS 4096
 
-/* ---- A machine and its IRQs ----------------------------------------------------- */
-
-static struct topology *load_topology(const char *root_dir, const char *spec)
-{
-        struct topology_options opts = { .spec = spec };
-        struct irqbal_root root;
-        struct topology *t = NULL;
-
-        ck_assert_int_eq(root_open(&root, root_dir), 0);
-        ck_assert_int_eq(topology_load(&root, &opts, &t), 0);
-        root_close(&root);
-        return t;
-}
-
-/* A synthetic machine; ISOLATED (may be NULL) is written as the kernel's isolated file. */
-static struct topology *synthetic(const char *spec, const char *isolated)
-{
-        char *dir = tl_mkdtemp();
-        struct topology *t;
-
-        if (isolated)
-                tl_write(dir, "sys/devices/system/cpu/isolated", "%s\n", isolated);
-        t = load_topology(dir, spec);
-        tl_rmtree(dir);
-        free(dir);
-        return t;
-}
-
-struct irqs {
-        const struct topology *t;
-        struct policy_irq v[MAX_IRQS];
-        hwloc_bitmap_t allowed[MAX_IRQS], current[MAX_IRQS], hint[MAX_IRQS];
-        char name[MAX_IRQS][32];
-        char device[MAX_IRQS][32];
-        size_t n;
-        struct policy_params params;
-};
-
-static struct irqs *irqs_new(const struct topology *t)
-{
-        struct irqs *s = calloc(1, sizeof(*s));
-
-        ck_assert_ptr_nonnull(s);
-        s->t = t;
-        policy_params_default(&s->params);
-        return s;
-}
-
-static void irqs_free(struct irqs *s)
-{
-        for (size_t i = 0; i < s->n; i++) {
-                hwloc_bitmap_free(s->allowed[i]);
-                hwloc_bitmap_free(s->current[i]);
-                hwloc_bitmap_free(s->hint[i]);
-        }
-        free(s);
-}
-
-/* A movable IRQ allowed on every usable CPU, nowhere yet; add IRQs in IRQ order.
- * DEVICE NULL = no device; NAME NULL = "irqN". */
-static struct policy_irq *add(struct irqs *s, unsigned irq, const char *device,
-                              const char *name, int node, double load)
-{
-        size_t i = s->n++;
-        struct policy_irq *q = &s->v[i];
-
-        ck_assert_uint_lt(i, MAX_IRQS);
-        ck_assert(i == 0 || s->v[i - 1].irq < irq);
-        s->allowed[i] = hwloc_bitmap_dup(s->t->usable);
-        s->current[i] = hwloc_bitmap_alloc();
-        s->hint[i] = hwloc_bitmap_alloc();
-        if (name)
-                snprintf(s->name[i], sizeof(s->name[i]), "%s", name);
-        else
-                snprintf(s->name[i], sizeof(s->name[i]), "irq%u", irq);
-        if (device)
-                snprintf(s->device[i], sizeof(s->device[i]), "%s", device);
-        *q = (struct policy_irq) {
-                .irq = irq, .name = s->name[i], .device = device ? s->device[i] : NULL,
-                .class = device ? IRQ_CLASS_NET : IRQ_CLASS_OTHER, .node = node,
-                .load = load, .movable = true, .allowed = s->allowed[i],
-                .current = s->current[i], .hint = s->hint[i], .previous = -1,
-        };
-        return q;
-}
-
-static size_t index_of(const struct irqs *s, unsigned irq)
-{
-        for (size_t i = 0; i < s->n; i++)
-                if (s->v[i].irq == irq)
-                        return i;
-        ck_abort_msg("no IRQ %u", irq);
-        return 0;
-}
-
-static void set_list(hwloc_bitmap_t set, const char *list)
-{
-        ck_assert_int_eq(cpulist_parse(list, set), 0);
-}
-
-static const struct irqbal_policy *policy(const char *name)
-{
-        const struct irqbal_policy *p = policy_find(name);
-
-        ck_assert_msg(p, "policy %s is missing", name);
-        return p;
-}
+/* ---- Running a policy ------------------------------------------------------------- */
 
 /* Runs POLICY and checks what every plan must satisfy: one placement per movable IRQ,
  * in IRQ order, inside its allowed CPUs, with a reason. */
-static void run(const char *name, struct irqs *s, struct plan *ret)
+static void run(const char *name, struct pt_irqs *s, struct plan *ret)
 {
-        struct policy_input in = { .topo = s->t, .irqs = s->v, .n = s->n, .params = &s->params };
+        struct policy_input in = pt_input(s);
         size_t k = 0;
 
-        ck_assert_int_eq(policy(name)->plan(&in, ret), 0);
+        ck_assert_int_eq(pt_policy(name)->plan(&in, ret), 0);
         for (size_t i = 0; i < s->n; i++) {
                 const struct placement *p;
 
@@ -154,22 +48,12 @@ static void run(const char *name, struct irqs *s, struct plan *ret)
         ck_assert_uint_eq(k, ret->n);
 }
 
-/* The single CPU IRQ goes to. */
-static unsigned target(const struct plan *p, unsigned irq)
-{
-        const struct placement *pl = plan_find(p, irq);
-
-        ck_assert_ptr_nonnull(pl);
-        ck_assert_msg(hwloc_bitmap_weight(pl->cpus) == 1, "IRQ %u: a set, not one CPU", irq);
-        return (unsigned) hwloc_bitmap_first(pl->cpus);
-}
-
 static void assert_targets(const struct plan *p, const char *expected, const char *what)
 {
         hwloc_bitmap_t want = hwloc_bitmap_alloc(), got = hwloc_bitmap_alloc();
         char *g;
 
-        set_list(want, expected);
+        pt_set_list(want, expected);
         for (size_t k = 0; k < p->n; k++)
                 hwloc_bitmap_or(got, got, p->items[k].cpus);
         g = cpulist_format(got);
@@ -182,10 +66,10 @@ static void assert_targets(const struct plan *p, const char *expected, const cha
 
 /* The next cycle: the plan's targets become the previous placement and the current
  * CPU, as apply.c would leave them. */
-static void follow(struct irqs *s, const struct plan *p)
+static void follow(struct pt_irqs *s, const struct plan *p)
 {
         for (size_t k = 0; k < p->n; k++) {
-                size_t i = index_of(s, p->items[k].irq);
+                size_t i = pt_index_of(s, p->items[k].irq);
 
                 s->v[i].previous = hwloc_bitmap_first(p->items[k].cpus);
                 hwloc_bitmap_copy(s->current[i], p->items[k].cpus);
@@ -203,12 +87,12 @@ static size_t moves(const struct plan *a, const struct plan *b)
 }
 
 /* Per-CPU load of a plan of single CPUs, unmovable IRQs on their current CPUs. */
-static double peak_load(const struct irqs *s, const struct plan *p)
+static double peak_load(const struct pt_irqs *s, const struct plan *p)
 {
         double load[4096] = {}, peak = 0;
 
         for (size_t i = 0; i < s->n; i++) {
-                unsigned cpu = s->v[i].movable ? target(p, s->v[i].irq)
+                unsigned cpu = s->v[i].movable ? pt_target(p, s->v[i].irq)
                                                : (unsigned) hwloc_bitmap_first(s->v[i].current);
 
                 ck_assert_uint_lt(cpu, ELEMENTSOF(load));
@@ -218,7 +102,7 @@ static double peak_load(const struct irqs *s, const struct plan *p)
         return peak;
 }
 
-static double lower_bound(const struct irqs *s)
+static double lower_bound(const struct pt_irqs *s)
 {
         double total = 0, heaviest = 0;
 
@@ -340,8 +224,8 @@ END_TEST
 
 START_TEST(no_irqs_no_placements)
 {
-        struct topology *t = synthetic(TWO_BY_TWO, NULL);
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic(TWO_BY_TWO, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
 
         for (size_t k = 0; irqbal_policies[k]; k++) {
                 struct plan p = {};
@@ -350,7 +234,7 @@ START_TEST(no_irqs_no_placements)
                 ck_assert_uint_eq(p.n, 0);
                 plan_done(&p);
         }
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
@@ -359,15 +243,15 @@ END_TEST
 
 START_TEST(balanced_nic_on_node_1_lands_on_node_1)
 {
-        struct topology *t = synthetic(TWO_BY_TWO, NULL);
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic(TWO_BY_TWO, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         struct plan p = {};
         char name[32];
 
         /* Heavy enough that node 0 would be tempting if the node did not matter. */
         for (unsigned q = 0; q < 16; q++) {
                 snprintf(name, sizeof(name), "eth0-TxRx-%u", q);
-                add(s, 100 + q, "0000:81:00.0", name, 1, 0.3);
+                pt_add(s, 100 + q, "0000:81:00.0", name, 1, 0.3);
         }
         run("balanced", s, &p);
         assert_targets(&p, "16-31", "NIC on node 1");
@@ -376,43 +260,43 @@ START_TEST(balanced_nic_on_node_1_lands_on_node_1)
         ck_assert_uint_eq(cores_used(t, &p), 8);
         ck_assert_double_le(peak_load(s, &p), 0.3 + 1e-9);
         plan_done(&p);
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
 
 START_TEST(balanced_idle_physical_cores_before_smt_siblings)
 {
-        struct topology *t = synthetic("synthetic:pack:1 core:4 pu:2", NULL);
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic("synthetic:pack:1 core:4 pu:2", NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         struct plan p = {};
 
         for (unsigned i = 0; i < 4; i++)
-                add(s, 30 + i, NULL, NULL, -1, 0.1 + 0.01 * i);
+                pt_add(s, 30 + i, NULL, NULL, -1, 0.1 + 0.01 * i);
         run("balanced", s, &p);
         assert_targets(&p, "0,2,4,6", "one IRQ per physical core");
         plan_done(&p);
 
         /* The fifth goes next to the lightest IRQ's. */
-        add(s, 40, NULL, NULL, -1, 0.05);
+        pt_add(s, 40, NULL, NULL, -1, 0.05);
         run("balanced", s, &p);
-        ck_assert_uint_eq(target(&p, 40), target(&p, 30) + 1);
+        ck_assert_uint_eq(pt_target(&p, 40), pt_target(&p, 30) + 1);
         plan_done(&p);
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
 
 START_TEST(balanced_zero_load_queues_spread_one_per_core)
 {
-        struct topology *t = synthetic(TWO_BY_TWO, NULL);
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic(TWO_BY_TWO, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         struct plan p = {};
         char name[32];
 
         for (unsigned q = 0; q < 8; q++) {
                 snprintf(name, sizeof(name), "nvme0q%u", q);
-                add(s, 60 + q, "0000:01:00.0", name, 0, 0.0);
+                pt_add(s, 60 + q, "0000:01:00.0", name, 0, 0.0);
         }
         run("balanced", s, &p);
         assert_targets(&p, "0,2,4,6,8,10,12,14", "8 idle queues of one device");
@@ -421,23 +305,23 @@ START_TEST(balanced_zero_load_queues_spread_one_per_core)
         /* 16 queues: both PUs of each of node 0's 8 cores. */
         for (unsigned q = 8; q < 16; q++) {
                 snprintf(name, sizeof(name), "nvme0q%u", q);
-                add(s, 60 + q, "0000:01:00.0", name, 0, 0.0);
+                pt_add(s, 60 + q, "0000:01:00.0", name, 0, 0.0);
         }
         run("balanced", s, &p);
         assert_targets(&p, "0-15", "16 idle queues of one device");
         plan_done(&p);
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
 
-static void random_loads(struct irqs *s, size_t n, unsigned long long seed, double lo, double hi)
+static void random_loads(struct pt_irqs *s, size_t n, unsigned long long seed, double lo, double hi)
 {
         for (size_t i = 0; i < n; i++) {
                 char dev[32];
 
                 snprintf(dev, sizeof(dev), "0000:%02zx:00.0", i / 8);
-                add(s, 32 + (unsigned) i, dev, NULL, -1, lo + (hi - lo) * rnd(&seed));
+                pt_add(s, 32 + (unsigned) i, dev, NULL, -1, lo + (hi - lo) * rnd(&seed));
         }
 }
 
@@ -455,8 +339,8 @@ START_TEST(balanced_peak_within_ten_percent_of_lower_bound)
 
         for (size_t c = 0; c < ELEMENTSOF(cases); c++)
                 for (unsigned long long seed = 1; seed <= 5; seed++) {
-                        struct topology *t = synthetic(cases[c].spec, NULL);
-                        struct irqs *s = irqs_new(t);
+                        struct topology *t = pt_synthetic(cases[c].spec, NULL);
+                        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
                         struct plan p = {};
                         double peak, lb;
 
@@ -467,14 +351,14 @@ START_TEST(balanced_peak_within_ten_percent_of_lower_bound)
                         ck_assert_msg(peak <= 1.10 * lb, "%s, %zu IRQs, seed %llu: peak %.4f, bound %.4f",
                                       cases[c].spec, cases[c].n, seed, peak, lb);
                         plan_done(&p);
-                        irqs_free(s);
+                        pt_irqs_free(s);
                         topology_free(t);
                 }
 }
 END_TEST
 
 /* Devices on both nodes of both packages, 8 queues each, loads spread widely. */
-static void nic_fleet(struct irqs *s, size_t n_dev, unsigned long long seed)
+static void nic_fleet(struct pt_irqs *s, size_t n_dev, unsigned long long seed)
 {
         for (size_t d = 0; d < n_dev; d++)
                 for (unsigned q = 0; q < 8; q++) {
@@ -482,7 +366,7 @@ static void nic_fleet(struct irqs *s, size_t n_dev, unsigned long long seed)
 
                         snprintf(dev, sizeof(dev), "0000:%02zx:00.0", d + 1);
                         snprintf(name, sizeof(name), "eth%zu-TxRx-%u", d, q);
-                        add(s, 100 + (unsigned) (d * 8 + q), dev, name, (int) (d % 4),
+                        pt_add(s, 100 + (unsigned) (d * 8 + q), dev, name, (int) (d % 4),
                             0.005 + 0.15 * rnd(&seed));
                 }
 }
@@ -494,8 +378,8 @@ static void nic_fleet(struct irqs *s, size_t n_dev, unsigned long long seed)
  * another's all at -20 % is a real gain of more than 10 % for one move. */
 static size_t noisy_moves(size_t n_dev, double noise)
 {
-        struct topology *t = synthetic(TWO_BY_TWO, NULL);
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic(TWO_BY_TWO, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         unsigned long long seed = 42;
         double base[MAX_IRQS];
         struct plan first = {}, p = {};
@@ -517,7 +401,7 @@ static size_t noisy_moves(size_t n_dev, double noise)
                 plan_done(&p);
         }
         plan_done(&first);
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
         return total_moves;
 }
@@ -536,8 +420,8 @@ END_TEST
 
 START_TEST(balanced_load_shift_moves_then_is_stable)
 {
-        struct topology *t = synthetic(TWO_BY_TWO, NULL);
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic(TWO_BY_TWO, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         struct plan first = {}, shifted = {}, again = {};
         unsigned hot;
 
@@ -545,9 +429,9 @@ START_TEST(balanced_load_shift_moves_then_is_stable)
         run("balanced", s, &first);
         follow(s, &first);
         /* Every IRQ on the CPU of the first one gets twice as heavy. */
-        hot = target(&first, s->v[0].irq);
+        hot = pt_target(&first, s->v[0].irq);
         for (size_t i = 0; i < s->n; i++)
-                if (target(&first, s->v[i].irq) == hot)
+                if (pt_target(&first, s->v[i].irq) == hot)
                         s->v[i].load *= 2;
         run("balanced", s, &shifted);
         ck_assert_uint_gt(moves(&first, &shifted), 0);
@@ -559,15 +443,15 @@ START_TEST(balanced_load_shift_moves_then_is_stable)
         plan_done(&first);
         plan_done(&shifted);
         plan_done(&again);
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
 
 START_TEST(balanced_banned_previous_cpu_moves_under_hysteresis)
 {
-        struct topology *t = synthetic(TWO_BY_TWO, NULL);
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic(TWO_BY_TWO, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         struct plan first = {}, p = {};
         unsigned banned;
         size_t i;
@@ -580,49 +464,49 @@ START_TEST(balanced_banned_previous_cpu_moves_under_hysteresis)
         /* Its vectors are full on that CPU now (the caller narrows allowed). */
         hwloc_bitmap_clr(s->allowed[i], banned);
         run("balanced", s, &p);
-        ck_assert_uint_ne(target(&p, s->v[i].irq), banned);
+        ck_assert_uint_ne(pt_target(&p, s->v[i].irq), banned);
         ck_assert_msg(strstr(plan_find(&p, s->v[i].irq)->reason, "not allowed any more"), "%s",
                       plan_find(&p, s->v[i].irq)->reason);
         ck_assert_uint_eq(moves(&first, &p), 1);
         plan_done(&first);
         plan_done(&p);
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
 
 START_TEST(balanced_off_node_irq_moves_home)
 {
-        struct topology *t = synthetic(TWO_BY_TWO, NULL);
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic(TWO_BY_TWO, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         struct policy_irq *q;
         struct plan p = {};
 
-        q = add(s, 50, "0000:81:00.0", "eth1-TxRx-0", 3, 0.2);
+        q = pt_add(s, 50, "0000:81:00.0", "eth1-TxRx-0", 3, 0.2);
         /* Left on CPU 0 by an earlier run: node 3 is CPUs 48-63. */
         hwloc_bitmap_only(s->current[0], 0);
         q->previous = -1;
-        add(s, 51, NULL, NULL, -1, 0.01);
+        pt_add(s, 51, NULL, NULL, -1, 0.01);
         hwloc_bitmap_only(s->current[1], 40);
         run("balanced", s, &p);
-        ck_assert_uint_ge(target(&p, 50), 48);
+        ck_assert_uint_ge(pt_target(&p, 50), 48);
         ck_assert_msg(strstr(p.items[0].reason, "off its node"), "%s", p.items[0].reason);
         /* The other one had a single current CPU and stays. */
-        ck_assert_uint_eq(target(&p, 51), 40);
+        ck_assert_uint_eq(pt_target(&p, 51), 40);
         plan_done(&p);
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
 
 START_TEST(balanced_isolated_cpus_get_nothing)
 {
-        struct topology *t = synthetic(TWO_BY_TWO, "0-3,40-47");
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic(TWO_BY_TWO, "0-3,40-47");
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         hwloc_bitmap_t used = hwloc_bitmap_alloc(), isolated = hwloc_bitmap_alloc();
         struct plan p = {};
 
-        set_list(isolated, "0-3,40-47");
+        pt_set_list(isolated, "0-3,40-47");
         nic_fleet(s, 16, 5);
         for (size_t k = 0; irqbal_policies[k]; k++) {
                 run(irqbal_policies[k]->name, s, &p);
@@ -635,15 +519,15 @@ START_TEST(balanced_isolated_cpus_get_nothing)
         }
         hwloc_bitmap_free(used);
         hwloc_bitmap_free(isolated);
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
 
 START_TEST(balanced_idle_queues_of_a_big_device_share_cores_evenly)
 {
-        struct topology *t = synthetic(TWO_BY_TWO, NULL);
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic(TWO_BY_TWO, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         unsigned per_cpu[64] = {}, per_core[32] = {};
         struct plan p = {};
         char name[32];
@@ -651,11 +535,11 @@ START_TEST(balanced_idle_queues_of_a_big_device_share_cores_evenly)
         /* 40 idle queues on node 0's 8 cores: more than enough for a tree of its own. */
         for (unsigned q = 0; q < 40; q++) {
                 snprintf(name, sizeof(name), "eth0-TxRx-%u", q);
-                add(s, 100 + q, "0000:01:00.0", name, 0, 0.0);
+                pt_add(s, 100 + q, "0000:01:00.0", name, 0, 0.0);
         }
         run("balanced", s, &p);
         for (size_t k = 0; k < p.n; k++) {
-                unsigned cpu = target(&p, p.items[k].irq);
+                unsigned cpu = pt_target(&p, p.items[k].irq);
 
                 ck_assert_uint_lt(cpu, 16);
                 per_cpu[cpu]++;
@@ -667,15 +551,15 @@ START_TEST(balanced_idle_queues_of_a_big_device_share_cores_evenly)
         for (unsigned c = 0; c < 8; c++)
                 ck_assert_uint_eq(per_core[topology_cpu(t, 2 * c)->core], 5);
         plan_done(&p);
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
 
 START_TEST(balanced_idle_queues_of_small_devices_one_per_core)
 {
-        struct topology *t = synthetic(TWO_BY_TWO, NULL);
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic(TWO_BY_TWO, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         struct plan p = {};
         char name[32];
 
@@ -687,16 +571,16 @@ START_TEST(balanced_idle_queues_of_small_devices_one_per_core)
 
                         snprintf(dev, sizeof(dev), "0000:0%u:00.0", d + 1);
                         snprintf(name, sizeof(name), "eth%u-TxRx-%u", d, q);
-                        add(s, 100 + 10 * d + q, dev, name, 0, 0.0);
+                        pt_add(s, 100 + 10 * d + q, dev, name, 0, 0.0);
                 }
-        add(s, 200, NULL, NULL, 0, 0.5);
+        pt_add(s, 200, NULL, NULL, 0, 0.5);
         run("balanced", s, &p);
-        ck_assert_uint_eq(target(&p, 200), 0);
+        ck_assert_uint_eq(pt_target(&p, 200), 0);
         for (unsigned d = 0; d < 3; d++) {
                 hwloc_bitmap_t cores = hwloc_bitmap_alloc();
 
                 for (unsigned q = 0; q < 4; q++) {
-                        unsigned cpu = target(&p, 100 + 10 * d + q);
+                        unsigned cpu = pt_target(&p, 100 + 10 * d + q);
 
                         ck_assert_msg(cpu >= 2 && cpu < 16, "device %u queue %u on CPU %u", d, q,
                                       cpu);
@@ -706,15 +590,15 @@ START_TEST(balanced_idle_queues_of_small_devices_one_per_core)
                 hwloc_bitmap_free(cores);
         }
         plan_done(&p);
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
 
 START_TEST(balanced_at_1024_cpus_and_4096_irqs)
 {
-        struct topology *t = synthetic(BENCH_1024, NULL);
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic(BENCH_1024, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         unsigned long long seed = 99;
         static double base[MAX_IRQS], load[1024];
         struct plan first = {}, p = {};
@@ -729,22 +613,22 @@ START_TEST(balanced_at_1024_cpus_and_4096_irqs)
 
                         snprintf(dev, sizeof(dev), "0000:%02x:00.0", n + 16);
                         snprintf(name, sizeof(name), "eth%u-TxRx-%u", n, q);
-                        add(s, 32 + n * 446 + q, dev, name, t->nodes[n].os_index,
+                        pt_add(s, 32 + n * 446 + q, dev, name, t->nodes[n].os_index,
                             0.002 + 0.018 * rnd(&seed));
                 }
         for (unsigned i = 0; i < 16; i++)
-                add(s, 32 + 8 * 446 + i, NULL, NULL, -1, 0.0001 * (i + 1));
+                pt_add(s, 32 + 8 * 446 + i, NULL, NULL, -1, 0.0001 * (i + 1));
         run("balanced", s, &first);
 
         /* Every queue on its node, each node's peak within 10 % of that node's bound. */
         for (size_t i = 0; i < s->n; i++)
-                load[target(&first, s->v[i].irq)] += s->v[i].load;
+                load[pt_target(&first, s->v[i].irq)] += s->v[i].load;
         for (size_t n = 0; n < t->n_nodes; n++) {
                 double total = 0, heaviest = 0, peak = 0, bound;
                 unsigned cpu;
 
                 for (size_t i = n * 446; i < (n + 1) * 446; i++) {
-                        unsigned at = target(&first, s->v[i].irq);
+                        unsigned at = pt_target(&first, s->v[i].irq);
 
                         ck_assert(hwloc_bitmap_isset(t->nodes[n].cpus, at));
                         total += s->v[i].load;
@@ -773,36 +657,36 @@ START_TEST(balanced_at_1024_cpus_and_4096_irqs)
                         ck_assert_msg(sscanf(p.items[k].reason,
                                              "kept on CPU %u: moving would gain %u %% < 10 %%",
                                              &cpu, &gain) == 2, "%s", p.items[k].reason);
-                        ck_assert_uint_eq(cpu, target(&p, p.items[k].irq));
+                        ck_assert_uint_eq(cpu, pt_target(&p, p.items[k].irq));
                         ck_assert_uint_lt(gain, 10);
                 }
                 follow(s, &p);
                 plan_done(&p);
         }
         plan_done(&first);
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
 
 START_TEST(balanced_unmovable_load_is_background)
 {
-        struct topology *t = synthetic("synthetic:pack:1 core:4 pu:1", NULL);
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic("synthetic:pack:1 core:4 pu:1", NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         struct policy_irq *managed;
         struct plan p = {};
 
-        add(s, 20, NULL, NULL, -1, 0.1);
-        managed = add(s, 21, "0000:02:00.0", "nvme0q1", 0, 0.9);
+        pt_add(s, 20, NULL, NULL, -1, 0.1);
+        managed = pt_add(s, 21, "0000:02:00.0", "nvme0q1", 0, 0.9);
         managed->movable = false;
         hwloc_bitmap_only(s->current[1], 2);
-        add(s, 22, NULL, NULL, -1, 0.1);
-        add(s, 23, NULL, NULL, -1, 0.1);
-        add(s, 24, NULL, NULL, -1, 0.1);
+        pt_add(s, 22, NULL, NULL, -1, 0.1);
+        pt_add(s, 23, NULL, NULL, -1, 0.1);
+        pt_add(s, 24, NULL, NULL, -1, 0.1);
         run("balanced", s, &p);
         ck_assert_uint_eq(p.n, 4);
         for (size_t k = 0; k < p.n; k++)
-                ck_assert_uint_ne(target(&p, p.items[k].irq), 2);
+                ck_assert_uint_ne(pt_target(&p, p.items[k].irq), 2);
         plan_done(&p);
 
         /* Spread over two CPUs, it weighs half on each. */
@@ -811,7 +695,7 @@ START_TEST(balanced_unmovable_load_is_background)
         run("balanced", s, &p);
         assert_targets(&p, "0-1", "CPUs 2-3 carry 0.8 each");
         plan_done(&p);
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
@@ -820,8 +704,8 @@ END_TEST
 
 START_TEST(numa_local_queues_one_per_core_in_queue_order)
 {
-        struct topology *t = synthetic(TWO_BY_TWO, NULL);
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic(TWO_BY_TWO, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         /* IRQ numbers do not follow queue numbers: the name decides. */
         static const unsigned queue_of_irq[10] = { 3, 0, 9, 1, 2, 8, 4, 5, 7, 6 };
         struct plan p = {};
@@ -829,10 +713,10 @@ START_TEST(numa_local_queues_one_per_core_in_queue_order)
 
         for (unsigned i = 0; i < 10; i++) {
                 snprintf(name, sizeof(name), "eth0-TxRx-%u", queue_of_irq[i]);
-                add(s, 70 + i, "0000:81:00.0", name, 1, 0.01 * i);
+                pt_add(s, 70 + i, "0000:81:00.0", name, 1, 0.01 * i);
         }
-        add(s, 90, NULL, "acpi", -1, 0.5);
-        add(s, 91, NULL, "i8042", -1, 0.5);
+        pt_add(s, 90, NULL, "acpi", -1, 0.5);
+        pt_add(s, 91, NULL, "i8042", -1, 0.5);
         run("numa-local", s, &p);
         /* Queues 0-7 on the first PU of node 1's cores (16, 18 … 30), 8-9 on the
          * second PUs of the first two. */
@@ -840,14 +724,14 @@ START_TEST(numa_local_queues_one_per_core_in_queue_order)
                 unsigned q = queue_of_irq[i];
                 unsigned want = q < 8 ? 16 + 2 * q : 16 + 2 * (q - 8) + 1;
 
-                ck_assert_msg(target(&p, 70 + i) == want, "queue %u on CPU %u, expected %u", q,
-                              target(&p, 70 + i), want);
+                ck_assert_msg(pt_target(&p, 70 + i) == want, "queue %u on CPU %u, expected %u", q,
+                              pt_target(&p, 70 + i), want);
         }
         /* Without a device: round-robin over every core from the first. */
-        ck_assert_uint_eq(target(&p, 90), 0);
-        ck_assert_uint_eq(target(&p, 91), 2);
+        ck_assert_uint_eq(pt_target(&p, 90), 0);
+        ck_assert_uint_eq(pt_target(&p, 91), 2);
         plan_done(&p);
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
@@ -856,14 +740,14 @@ END_TEST
  * every movable IRQ on an allowed CPU. */
 START_TEST(every_policy_places_irqs_on_a_topology_without_cores)
 {
-        struct topology *t = synthetic("synthetic:pu:4", NULL);
+        struct topology *t = pt_synthetic("synthetic:pu:4", NULL);
 
         for (size_t k = 0; irqbal_policies[k]; k++) {
-                struct irqs *s = irqs_new(t);
+                struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
                 struct plan p = {};
 
                 for (unsigned irq = 40; irq < 46; irq++)
-                        add(s, irq, irq < 44 ? "0000:00:04.0" : NULL, NULL, -1, 0.01);
+                        pt_add(s, irq, irq < 44 ? "0000:00:04.0" : NULL, NULL, -1, 0.01);
                 run(irqbal_policies[k]->name, s, &p);
                 ck_assert_uint_eq(p.n, 6);
                 for (size_t i = 0; i < p.n; i++)
@@ -871,7 +755,7 @@ START_TEST(every_policy_places_irqs_on_a_topology_without_cores)
                                       hwloc_bitmap_isincluded(p.items[i].cpus, t->usable),
                                       "%s: IRQ %u nowhere", irqbal_policies[k]->name, p.items[i].irq);
                 plan_done(&p);
-                irqs_free(s);
+                pt_irqs_free(s);
         }
         topology_free(t);
 }
@@ -879,8 +763,8 @@ END_TEST
 
 START_TEST(numa_local_ignores_load_and_previous)
 {
-        struct topology *t = synthetic(TWO_BY_TWO, NULL);
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic(TWO_BY_TWO, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         struct plan a = {}, b = {};
 
         nic_fleet(s, 6, 9);
@@ -896,7 +780,7 @@ START_TEST(numa_local_ignores_load_and_previous)
                 hwloc_bitmap_t cores = hwloc_bitmap_alloc();
 
                 for (unsigned q = 0; q < 8; q++) {
-                        unsigned cpu = target(&a, 100 + (unsigned) (d * 8 + q));
+                        unsigned cpu = pt_target(&a, 100 + (unsigned) (d * 8 + q));
 
                         ck_assert(hwloc_bitmap_isset(node_by_id(t, (int) (d % 4))->cpus, cpu));
                         hwloc_bitmap_set(cores, (unsigned) topology_cpu(t, cpu)->core);
@@ -906,7 +790,7 @@ START_TEST(numa_local_ignores_load_and_previous)
         }
         plan_done(&a);
         plan_done(&b);
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
@@ -915,13 +799,13 @@ END_TEST
 
 START_TEST(pack_gathers_at_low_load_and_spreads_at_high_load)
 {
-        struct topology *t = synthetic(TWO_BY_TWO, NULL);
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic(TWO_BY_TWO, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         struct plan p = {};
 
         /* 16 IRQs worth 0.32 CPU in all, on devices of both packages. */
         for (unsigned i = 0; i < 16; i++)
-                add(s, 40 + i, i % 2 ? "0000:81:00.0" : "0000:01:00.0", NULL,
+                pt_add(s, 40 + i, i % 2 ? "0000:81:00.0" : "0000:01:00.0", NULL,
                     i % 2 ? 2 : 0, 0.02);
         run("pack", s, &p);
         ck_assert_uint_eq(cores_used(t, &p), 1);
@@ -935,19 +819,19 @@ START_TEST(pack_gathers_at_low_load_and_spreads_at_high_load)
         ck_assert_uint_eq(cores_used(t, &p), 16);
         ck_assert_msg(strstr(p.items[0].reason, "spread"), "%s", p.items[0].reason);
         plan_done(&p);
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
 
 START_TEST(pack_keeps_its_mode_between_the_thresholds)
 {
-        struct topology *t = synthetic(TWO_BY_TWO, NULL);
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic(TWO_BY_TWO, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         struct plan packed = {}, spread = {}, p = {};
 
         for (unsigned i = 0; i < 8; i++)
-                add(s, 40 + i, NULL, NULL, -1, 0.03);   /* 0.24 CPU: pack */
+                pt_add(s, 40 + i, NULL, NULL, -1, 0.03);   /* 0.24 CPU: pack */
         run("pack", s, &packed);
         ck_assert_uint_le(cores_used(t, &packed), 1);
         follow(s, &packed);
@@ -970,28 +854,28 @@ START_TEST(pack_keeps_its_mode_between_the_thresholds)
 
         plan_done(&packed);
         plan_done(&spread);
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
 
 START_TEST(pack_counts_background_load)
 {
-        struct topology *t = synthetic(TWO_BY_TWO, NULL);
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic(TWO_BY_TWO, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         struct policy_irq *timer;
         struct plan p = {};
 
-        timer = add(s, 0, NULL, "timer", -1, 1.5);
+        timer = pt_add(s, 0, NULL, "timer", -1, 1.5);
         timer->movable = false;
         hwloc_bitmap_only(s->current[0], 63);
         for (unsigned i = 0; i < 8; i++)
-                add(s, 40 + i, NULL, NULL, -1, 0.02);
+                pt_add(s, 40 + i, NULL, NULL, -1, 0.02);
         run("pack", s, &p);
         /* 1.66 CPU in all: spread, not packed. */
         ck_assert_uint_eq(cores_used(t, &p), 8);
         plan_done(&p);
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
@@ -1000,8 +884,8 @@ END_TEST
 
 START_TEST(housekeeping_sets_the_set_and_default_affinity)
 {
-        struct topology *t = synthetic(TWO_BY_TWO, "8-63");
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic(TWO_BY_TWO, "8-63");
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         hwloc_bitmap_t hk = hwloc_bitmap_alloc();
         struct plan p = {};
         char *list;
@@ -1018,7 +902,7 @@ START_TEST(housekeeping_sets_the_set_and_default_affinity)
         free(list);
         plan_done(&p);
 
-        set_list(hk, "0-1");
+        pt_set_list(hk, "0-1");
         s->params.housekeeping = hk;
         run("housekeeping", s, &p);
         assert_targets(&p, "0-1", "housekeeping 0-1");
@@ -1028,7 +912,7 @@ START_TEST(housekeeping_sets_the_set_and_default_affinity)
         free(list);
         plan_done(&p);
         hwloc_bitmap_free(hk);
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
@@ -1037,31 +921,31 @@ END_TEST
 
 START_TEST(hint_follows_hints_and_balances_the_rest)
 {
-        struct topology *t = synthetic("synthetic:pack:1 core:8 pu:1", NULL);
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic("synthetic:pack:1 core:8 pu:1", NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         struct plan p = {};
         char *list;
 
-        add(s, 30, "0000:03:00.0", "mlx5_comp0", 0, 0.8);
-        set_list(s->hint[0], "0");
-        add(s, 31, "0000:03:00.0", "mlx5_comp1", 0, 0.1);
-        set_list(s->hint[1], "4-9");            /* 8-9 do not exist: ∩ allowed */
-        add(s, 32, "0000:03:00.0", "mlx5_comp2", 0, 0.1);
-        set_list(s->hint[2], "12");             /* nothing allowed: balanced */
+        pt_add(s, 30, "0000:03:00.0", "mlx5_comp0", 0, 0.8);
+        pt_set_list(s->hint[0], "0");
+        pt_add(s, 31, "0000:03:00.0", "mlx5_comp1", 0, 0.1);
+        pt_set_list(s->hint[1], "4-9");            /* 8-9 do not exist: ∩ allowed */
+        pt_add(s, 32, "0000:03:00.0", "mlx5_comp2", 0, 0.1);
+        pt_set_list(s->hint[2], "12");             /* nothing allowed: balanced */
         for (unsigned i = 0; i < 6; i++)
-                add(s, 40 + i, NULL, NULL, -1, 0.2);
+                pt_add(s, 40 + i, NULL, NULL, -1, 0.2);
         run("hint", s, &p);
-        ck_assert_uint_eq(target(&p, 30), 0);
+        ck_assert_uint_eq(pt_target(&p, 30), 0);
         list = cpulist_format(plan_find(&p, 31)->cpus);
         ck_assert_str_eq(list, "4-7");
         free(list);
         ck_assert_str_eq(plan_find(&p, 31)->reason, "driver hint 4-7");
         /* CPU 0 carries 0.8 of hinted load: the seven others take the rest. */
-        ck_assert_uint_ne(target(&p, 32), 0);
+        ck_assert_uint_ne(pt_target(&p, 32), 0);
         for (unsigned i = 0; i < 6; i++)
-                ck_assert_uint_ne(target(&p, 40 + i), 0);
+                ck_assert_uint_ne(pt_target(&p, 40 + i), 0);
         plan_done(&p);
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
@@ -1070,11 +954,11 @@ END_TEST
 
 START_TEST(every_policy_is_deterministic)
 {
-        struct topology *t = synthetic(TWO_BY_TWO, "60-63");
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_synthetic(TWO_BY_TWO, "60-63");
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
 
         nic_fleet(s, 12, 13);
-        set_list(s->hint[4], "16-19");
+        pt_set_list(s->hint[4], "16-19");
         s->v[7].movable = false;
         hwloc_bitmap_only(s->current[7], 5);
         for (size_t k = 0; irqbal_policies[k]; k++) {
@@ -1090,7 +974,7 @@ START_TEST(every_policy_is_deterministic)
                 plan_done(&a);
                 plan_done(&b);
         }
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
 }
 END_TEST
@@ -1098,8 +982,8 @@ END_TEST
 START_TEST(real_machine_four_packages_two_nodes_each)
 {
         char *tmp, *dir = tl_unpack_capture(FOUR_BY_TWO, &tmp);
-        struct topology *t = load_topology(dir, NULL);
-        struct irqs *s = irqs_new(t);
+        struct topology *t = pt_load_topology(dir, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
         struct plan p = {};
 
         ck_assert_uint_eq(t->n_packages, 4);
@@ -1111,10 +995,10 @@ START_TEST(real_machine_four_packages_two_nodes_each)
 
                         snprintf(dev, sizeof(dev), "0000:%02zx:00.0", n + 1);
                         snprintf(name, sizeof(name), "eth%zu-TxRx-%u", n, q);
-                        add(s, 100 + (unsigned) (n * 8 + q), dev, name, t->nodes[n].os_index,
+                        pt_add(s, 100 + (unsigned) (n * 8 + q), dev, name, t->nodes[n].os_index,
                             0.01 * (q + 1));
                 }
-        add(s, 200, NULL, "ahci", -1, 0.001);
+        pt_add(s, 200, NULL, "ahci", -1, 0.001);
         for (size_t k = 0; irqbal_policies[k]; k++) {
                 run(irqbal_policies[k]->name, s, &p);
                 plan_done(&p);
@@ -1127,7 +1011,7 @@ START_TEST(real_machine_four_packages_two_nodes_each)
                         hwloc_bitmap_t cores = hwloc_bitmap_alloc();
 
                         for (unsigned q = 0; q < 8; q++) {
-                                unsigned cpu = target(&p, 100 + (unsigned) (n * 8 + q));
+                                unsigned cpu = pt_target(&p, 100 + (unsigned) (n * 8 + q));
 
                                 ck_assert_msg(hwloc_bitmap_isset(t->nodes[n].cpus, cpu),
                                               "%s: node %d's NIC queue %u on CPU %u", *name,
@@ -1141,7 +1025,7 @@ START_TEST(real_machine_four_packages_two_nodes_each)
                 }
                 plan_done(&p);
         }
-        irqs_free(s);
+        pt_irqs_free(s);
         topology_free(t);
         tl_rmtree(tmp);
         free(tmp);
