@@ -42,7 +42,14 @@ void figures_init(struct figures *f, const struct scenario *sc)
                 .steps = g_array_new(false, true, sizeof(struct step_record)),
                 .restore_mismatches = g_ptr_array_new_with_free_func(g_free),
                 .trace_phase = (size_t) -1,
+                .reload_status = g_new0(char *, sc->n_phases + 1),
         };
+}
+
+void figures_set_reload_status(struct figures *f, size_t phase, const char *status)
+{
+        g_free(f->reload_status[phase]);
+        f->reload_status[phase] = g_strdup(status ? status : "");
 }
 
 void figures_done(struct figures *f)
@@ -50,6 +57,10 @@ void figures_done(struct figures *f)
         (void) figures_trace_close(f);
         g_array_free(f->steps, true);
         g_ptr_array_free(f->restore_mismatches, true);
+        /* Not g_strfreev(): phases without a reload leave NULL holes. */
+        for (size_t i = 0; f->reload_status && i < f->sc->n_phases; i++)
+                g_free(f->reload_status[i]);
+        g_free(f->reload_status);
 }
 
 int figures_trace_open(struct figures *f, const struct machine *m, const char *path)
@@ -409,6 +420,9 @@ void figures_print_table(const struct figures *f, FILE *out)
                 fprintf(out, "%-14s %6zu %9.2f %9.2f %7s %11.1f %8s %9.2f %8u %7u\n", f->sc->phases[i].name,
                         p.end - p.first, p.ratio_last, p.ratio_mean, local, p.writes_per_irq_hour, conv,
                         100 * p.banned_max / 1e6, p.writes.managed, p.writes.pinned);
+                if (f->reload_status[i])
+                        fprintf(out, "  reload: %s\n", *f->reload_status[i] ? f->reload_status[i] :
+                                "(READY=1 without STATUS=)");
         }
         fprintf(out, "Writes: %u at start-up, %u while stopping.\n", f->startup.total, f->shutdown.total);
         if (f->daemon) {
@@ -437,6 +451,10 @@ static void phase_json(struct json_writer *w, const struct figures *f, size_t i,
         json_begin_object(w);
         json_key(w, "name");
         json_string(w, f->sc->phases[i].name);
+        if (f->reload_status[i]) {
+                json_key(w, "reload_status");
+                json_string(w, f->reload_status[i]);
+        }
         json_key(w, "steps");
         json_uint(w, p->end - p->first);
         /* What happens at its start (a load shift when > 0) and its rate noise. */

@@ -45,11 +45,15 @@ struct figures {
         FILE *trace;                    /* --trace: per-step per-CPU loads, or NULL */
         char *trace_cpus;               /* the CPU states last written to it */
         size_t trace_phase;             /* the phase last written to it */
+        char **reload_status;           /* per phase: the STATUS= with the READY=1 that
+                                         * ended its Reload= (lockstep); NULL: none */
 };
 
 void figures_init(struct figures *f, const struct scenario *sc);
 void figures_done(struct figures *f);
 
+/* Phase PHASE's Reload= ended with this STATUS= ("" if none came). */
+void figures_set_reload_status(struct figures *f, size_t phase, const char *status);
 void figures_record_step(struct figures *f, size_t phase, const struct machine *m);
 /* Writes seen after the last recorded step belong to it (startup before any). */
 void figures_add_writes(struct figures *f, const struct rootfs_writes *w);

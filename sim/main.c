@@ -62,7 +62,8 @@ static void help(void)
                "  --shim PATH        the kernel-write shim (default: sim/libirqbal-kshim.so next\n"
                "                     to this program)\n"
                "  --raw              run COMMAND as given (irqbald's options are appended\n"
-               "                     otherwise: --root --topology --foreground [--interval])\n"
+               "                     otherwise: --root --topology --foreground --no-bus\n"
+               "                     [--interval])\n"
                "  --timeout S        how long to wait for the daemon (default 30)\n"
                "  --json             figures as JSON instead of a table\n"
                "  --trace FILE       write every step's per-CPU load to FILE (any mode), as\n"
@@ -209,7 +210,10 @@ static char **daemon_argv(const struct sim_options *o, const char *root, const c
         for (char **p = o->command; *p; p++)
                 g_ptr_array_add(a, g_strdup(*p));
         if (!o->raw) {
-                const char *extra[] = { "--root", root, "--topology", topology, "--foreground" };
+                /* --no-bus: a simulated machine's daemon must not take the system bus
+                 * name from (or lose it to) this machine's own irqbald. */
+                const char *extra[] = { "--root", root, "--topology", topology, "--foreground",
+                                        "--no-bus" };
 
                 for (size_t i = 0; i < G_N_ELEMENTS(extra); i++)
                         g_ptr_array_add(a, g_strdup(extra[i]));
@@ -277,9 +281,6 @@ struct run {
         struct daemon d;
         bool have_daemon;
         struct figures fig;
-        bool *ran;                      /* per phase: had a step (is in the figures) */
-        char **reload_status;           /* per phase: the STATUS= with the READY=1 that
-                                         * ended its Reload= (lockstep); NULL: none */
 };
 
 /* A phase starts with its files, then the reload that reads them, then the machine's
@@ -299,7 +300,7 @@ static int begin_phase(struct run *run, size_t p)
                         r = daemon_reload(&run->d, run->o->timeout);
                         if (r < 0)
                                 return r;
-                        run->reload_status[p] = g_strdup(run->d.reload_status);
+                        figures_set_reload_status(&run->fig, p, run->d.reload_status);
                 } else {
                         /* Real time: the daemon's own pace, nothing to wait for. */
                         r = daemon_send_reload(&run->d);
@@ -343,7 +344,6 @@ static int run_steps(struct run *run)
                                 return r;
                         current = p;
                 }
-                run->ran[p] = true;
                 machine_step(run->m, run->sc->phases[p].noise);
                 r = rootfs_write_state(run->rf, run->m);
                 if (r < 0)
@@ -401,8 +401,6 @@ static int run_simulation(struct run *run)
         r = rootfs_write_files(run->rf, run->sc, -1);
         if (r < 0)
                 return r;
-        run->ran = g_new0(bool, run->sc->n_phases);
-        run->reload_status = g_new0(char *, run->sc->n_phases);
         figures_init(&run->fig, run->sc);
         if (o->trace) {
                 r = figures_trace_open(&run->fig, run->m, o->trace);
@@ -430,87 +428,15 @@ static int run_simulation(struct run *run)
         return run->have_daemon ? stop_daemon(run) : 0;
 }
 
-/* figures_to_json() writes one object per phase that ran, in order, each opening
- * with its "name" at this depth (top object, "phases" array, phase object). */
-#define PHASE_NAME_LINE "\n      \"name\": "
-
-/* Adds "reload_status" under the "name" of each phase that reloaded the daemon. The
- * figures know nothing of the daemon's protocol; main.c owns what the driver saw. */
-static int json_add_reload_status(const struct run *run, GString *out)
-{
-        size_t pos = 0;
-
-        for (size_t i = 0; i < run->sc->n_phases; i++) {
-                g_autoptr(GString) item = NULL;
-                struct json_writer w;
-                const char *at, *eol;
-
-                if (!run->ran[i])
-                        continue;
-                at = strstr(out->str + pos, PHASE_NAME_LINE);
-                eol = at ? strchr(at + 1, '\n') : NULL;
-                if (!eol)
-                        return log_error_errno(EIO, "Internal error: phase %s not found in the JSON figures.",
-                                               run->sc->phases[i].name);
-                pos = (size_t) (eol - out->str);
-                if (!run->reload_status[i])
-                        continue;
-                item = g_string_new("\n      \"reload_status\": ");
-                json_writer_init(&w, item, false);
-                json_string(&w, run->reload_status[i]);
-                g_string_append_c(item, ',');
-                g_string_insert(out, (gssize) pos, item->str);
-                pos += item->len;
-        }
-        return 0;
-}
-
-/* The table: a "reload:" line under each phase that reloaded the daemon (row k + 1 is
- * the k-th phase that ran). */
-static int print_table(const struct run *run)
-{
-        g_autofree char *text = NULL;
-        g_autofree const char **status_of_row = NULL;
-        g_auto(GStrv) lines = NULL;
-        size_t len = 0, rows = 1;
-        FILE *f = open_memstream(&text, &len);
-
-        if (!f)
-                return log_error_errno(errno, "Failed to format the figures: %m");
-        figures_print_table(&run->fig, f);
-        if (fclose(f) != 0)
-                return log_error_errno(errno, "Failed to format the figures: %m");
-        status_of_row = g_new0(const char *, run->sc->n_phases + 1);
-        for (size_t i = 0; i < run->sc->n_phases; i++)
-                if (run->ran[i])
-                        status_of_row[rows++] = run->reload_status[i];
-        lines = g_strsplit(text, "\n", -1);
-        for (size_t j = 0; lines[j]; j++) {
-                /* The text ends with a newline: its last piece is empty. */
-                if (!lines[j + 1] && !*lines[j])
-                        break;
-                printf("%s\n", lines[j]);
-                if (j > 0 && j < rows && status_of_row[j])
-                        printf("  reload: %s\n", *status_of_row[j] ? status_of_row[j] :
-                               "(READY=1 without STATUS=)");
-        }
-        return 0;
-}
-
-static int print_figures(const struct run *run)
+static void print_figures(const struct run *run)
 {
         if (run->o->json) {
                 g_autoptr(GString) out = g_string_new(NULL);
-                int r;
 
                 figures_to_json(&run->fig, out);
-                r = json_add_reload_status(run, out);
-                if (r < 0)
-                        return r;
                 fputs(out->str, stdout);
-                return 0;
-        }
-        return print_table(run);
+        } else
+                figures_print_table(&run->fig, stdout);
 }
 
 int main(int argc, char **argv)
@@ -532,13 +458,9 @@ int main(int argc, char **argv)
         if (r == 0)
                 r = figures_trace_close(&run.fig);
         if (r == 0)
-                r = print_figures(&run);
+                print_figures(&run);
         if (run.fig.steps)
                 figures_done(&run.fig);
-        for (size_t i = 0; run.reload_status && i < run.sc->n_phases; i++)
-                g_free(run.reload_status[i]);
-        g_free(run.reload_status);
-        g_free(run.ran);
         daemon_done(&run.d);
         rootfs_free(run.rf);
         machine_free(run.m);
