@@ -24,6 +24,7 @@ struct irq_state {
         hwloc_bitmap_t full_cpus;  /* CPUs that answered ENOSPC for it; NULL if none */
         uint64_t count_at_write;   /* its interrupt count when we wrote */
         bool verify_pending;       /* written, not yet seen to take effect */
+        bool in_readback;          /* listed in apply_state.readback */
         bool force_write;          /* the kernel undid a move with the mask left as ours */
         bool refused;              /* EPERM/EIO: never moves */
         bool pinned;               /* someone else set its mask after us */
@@ -41,6 +42,12 @@ struct apply_state {
         char *default_original;    /* default_smp_affinity before our first write, as read */
         hwloc_bitmap_t default_written;  /* what we last wrote there */
         struct apply_counters totals;
+        /* The IRQs whose mask the next apply_verify() must see fresh, without
+         * duplicates: written and not seen to take effect yet, or found changed just
+         * before a write. Kept across cycles, so that listing them does not allocate. */
+        unsigned *readback;
+        size_t n_readback, readback_cap;
+        hwloc_bitmap_t scratch;    /* a mask read back from the kernel */
 };
 
 void apply_config_default(struct apply_config *c)
@@ -72,6 +79,11 @@ int apply_state_new(const struct irqbal_root *root, const struct apply_config *c
         a->root = root;
         a->config = *config;
         a->irqs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, irq_state_free);
+        a->scratch = hwloc_bitmap_alloc();
+        if (!a->scratch) {
+                apply_state_free(a);
+                return -ENOMEM;
+        }
         *ret = a;
         return 0;
 }
@@ -88,6 +100,8 @@ void apply_state_free(struct apply_state *a)
         g_hash_table_destroy(a->irqs);
         free(a->default_original);
         hwloc_bitmap_free(a->default_written);
+        free(a->readback);
+        hwloc_bitmap_free(a->scratch);
         free(a);
 }
 
@@ -108,6 +122,54 @@ static struct irq_state *state_get(struct apply_state *a, unsigned irq)
         s->irq = irq;
         g_hash_table_insert(a->irqs, GUINT_TO_POINTER(irq), s);
         return s;
+}
+
+/* Lists S's IRQ for the next apply_verify() to see fresh; false on ENOMEM. */
+static bool readback_add(struct apply_state *a, struct irq_state *s)
+{
+        if (s->in_readback)
+                return true;
+        if (a->n_readback == a->readback_cap) {
+                size_t cap = a->readback_cap ? 2 * a->readback_cap : 64;
+                unsigned *list = reallocarray(a->readback, cap, sizeof(*list));
+
+                if (!list)
+                        return false;
+                a->readback = list;
+                a->readback_cap = cap;
+        }
+        a->readback[a->n_readback++] = s->irq;
+        s->in_readback = true;
+        return true;
+}
+
+size_t apply_readback_irqs(struct apply_state *a, struct irq_inventory *inv,
+                           const unsigned **ret)
+{
+        size_t n = 0;
+
+        /* Those that need it first, in place: the list is kept as a whole for
+         * apply_verify(). */
+        for (size_t i = 0; i < a->n_readback; i++) {
+                const struct irq_state *s = state_find(a, a->readback[i]);
+                const struct irq *found = inventory_find(inv, a->readback[i]);
+                unsigned swap;
+
+                /* Until its next interrupt a written IRQ stays where the write left it
+                 * (DESIGN §4.4: the move happens then, or fails then): its mask is the
+                 * one the kernel reported after the write, and an idle IRQ is not read
+                 * again every cycle. Someone else's change since shows when the slice
+                 * of observer_refresh_placement() comes to it. */
+                if (s && found && s->verify_pending && found->count == s->count_at_write) {
+                        hwloc_bitmap_copy(inv->irqs[found - inv->irqs].affinity, s->written);
+                        continue;
+                }
+                swap = a->readback[n];
+                a->readback[n++] = a->readback[i];
+                a->readback[i] = swap;
+        }
+        *ret = a->readback;
+        return n;
 }
 
 /* Replaces *DST with a copy of SRC; false on ENOMEM. */
@@ -279,6 +341,7 @@ int apply_verify(struct apply_state *a, const struct irq_inventory *inv,
 {
         GHashTableIter iter;
         void *value;
+        size_t k = 0;
 
         a->cycle++;
         g_hash_table_iter_init(&iter, a->irqs);
@@ -297,6 +360,18 @@ int apply_verify(struct apply_state *a, const struct irq_inventory *inv,
                 if (r < 0)
                         return r;
         }
+        /* What stays listed: moves still not seen to happen (no interrupt since). A
+         * refused or pinned IRQ is not verified any more, nor read for it. */
+        for (size_t i = 0; i < a->n_readback; i++) {
+                struct irq_state *s = state_find(a, a->readback[i]);
+
+                if (!s)
+                        continue;
+                s->in_readback = s->verify_pending && s->written && !s->refused && !s->pinned;
+                if (s->in_readback)
+                        a->readback[k++] = s->irq;
+        }
+        a->n_readback = k;
         return 0;
 }
 
@@ -350,18 +425,30 @@ static bool write_failed(struct apply_state *a, struct irq_state *s, hwloc_const
         return true;
 }
 
-/* Writes TARGET for IRQ; 0 when written, 1 when the kernel said no, -ENOMEM. */
+/* Writes TARGET for IRQ; 0 when written, 1 when the kernel said no, 2 when not written
+ * because the mask changed since it was read, -ENOMEM. */
 static int write_one(struct apply_state *a, const struct irq *irq, hwloc_const_bitmap_t target)
 {
         _cleanup_free_ char *mask = cpulist_format(target);
         struct irq_state *s = state_get(a, irq->number);
-        hwloc_bitmap_t readback;
         char path[64];
         int r;
 
         if (!mask || !s)
                 return -ENOMEM;
         affinity_path(path, sizeof(path), irq->number);
+        /* Steady cycles do not read every IRQ's mask (observer_refresh_placement): one
+         * not read lately may have been pinned by someone else since. Look before
+         * writing, and when it changed, leave it to the next apply_verify() to say
+         * whose change it was, rather than overwrite a pin not seen yet. */
+        r = root_read_cpulist(a->root, path, a->scratch);
+        if (r == -ENOMEM)
+                return r;
+        if (r >= 0 && !hwloc_bitmap_isequal(a->scratch, irq->affinity)) {
+                log_debug("IRQ %u: its mask changed since it was last read; not moving it "
+                          "before it is verified", irq->number);
+                return readback_add(a, s) ? 2 : -ENOMEM;
+        }
         r = root_write_file(a->root, path, mask);
         if (r == -ENOENT) {
                 /* Gone since the scan; apply_verify() forgets it next cycle. */
@@ -380,25 +467,22 @@ static int write_one(struct apply_state *a, const struct irq *irq, hwloc_const_b
         s->verify_pending = true;
         s->count_at_write = irq->count;
         if ((!s->original && !set_copy(&s->original, irq->affinity)) ||
-            !set_copy(&s->before, irq->affinity) || !set_copy(&s->written, target))
+            !set_copy(&s->before, irq->affinity) || !set_copy(&s->written, target) ||
+            !readback_add(a, s))
                 return -ENOMEM;
 
         /* The kernel may keep less than we asked (CPUs it cannot use); remember what it
          * kept, or our own write would look like someone else's pin next cycle. */
-        readback = hwloc_bitmap_alloc();
-        if (!readback)
-                return -ENOMEM;
-        r = root_read_cpulist(a->root, path, readback);
+        r = root_read_cpulist(a->root, path, a->scratch);
         if (r < 0)
                 log_debug_errno(r, "IRQ %u: cannot read back its mask: %m", irq->number);
-        else if (!hwloc_bitmap_isequal(readback, target)) {
-                _cleanup_free_ char *got = cpulist_format(readback);
+        else if (!hwloc_bitmap_isequal(a->scratch, target)) {
+                _cleanup_free_ char *got = cpulist_format(a->scratch);
 
                 log_warning("IRQ %u: wrote %s to its smp_affinity_list, but the kernel "
                             "reports %s", irq->number, mask, got ? got : "?");
-                hwloc_bitmap_copy(s->written, readback);
+                hwloc_bitmap_copy(s->written, a->scratch);
         }
-        hwloc_bitmap_free(readback);
         return 0;
 }
 
@@ -477,7 +561,9 @@ int apply_plan(struct apply_state *a, const struct irq_inventory *inv, const str
                 r = write_one(a, irq, p->cpus);
                 if (r < 0)
                         return r;
-                if (r == 0)
+                if (r == 2)
+                        stats.changed--;  /* not known to differ: verified next cycle */
+                else if (r == 0)
                         stats.written++;
                 else
                         stats.failed++;

@@ -4,13 +4,14 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "irqbal/interrupts.h"
 #include "irqbal/log.h"
 
-/* /proc/interrupts is read at start, on rescan and to verify moves, and is 700 KB on a
- * 128-CPU machine (DESIGN.md §4.10): one pass over the text, no regex, no per-field
- * allocation. */
+/* /proc/interrupts is read at start and on rescan, and is 700 KB on a 128-CPU machine,
+ * 46 MB at 1024 CPUs × 4096 IRQs (DESIGN.md §4.10): one pass over the text a line at a
+ * time, no regex, one allocation per row. */
 
 static bool is_blank(char c)
 {
@@ -141,6 +142,7 @@ static bool token_is(const char *p, const char *end, const char *word)
         return (size_t) (end - p) == n && memcmp(p, word, n) == 0;
 }
 
+/* Copies SRC..END to *DST as a string and moves *DST past its NUL. */
 static char *put_string(char **dst, const char *src, const char *end)
 {
         char *s = *dst;
@@ -152,14 +154,25 @@ static char *put_string(char **dst, const char *src, const char *end)
         return s;
 }
 
-/* Parses the line at P. Returns 1 and fills *ROW (strings allocated, counts written to
- * COUNTS) for a numbered row, 0 for a line that is not one (an arch row, a blank line),
- * -EINVAL for a malformed line, -ENOMEM. */
-static int parse_row(const char *p, unsigned ncols, uint32_t *counts, struct interrupts_row *row)
+/* One parse, fed a line at a time. */
+struct parser {
+        struct interrupts_table t;
+        const char *origin;
+        unsigned lineno;
+        uint32_t *counts;  /* the counts of the line being parsed; NULL when rows keep
+                            * only their total */
+};
+
+/* Parses the line at P. Returns 1 and fills *ROW (one allocation for its strings and,
+ * when the parser keeps them, its counts) for a numbered row, 0 for a line that is not
+ * one (an arch row, a blank line), -EINVAL for a malformed line, -ENOMEM. */
+static int parse_row(struct parser *ps, const char *p, struct interrupts_row *row)
 {
         const char *chip, *chip_end, *hwirq = NULL, *hwirq_end = NULL, *e;
         const char *actions, *actions_end;
         uint64_t irq, total = 0;
+        unsigned ncols = ps->t.ncols;
+        size_t strings;
         char *s;
 
         p = skip_blanks(p);
@@ -181,7 +194,8 @@ static int parse_row(const char *p, unsigned ncols, uint32_t *counts, struct int
                 /* Fewer numbers than columns: the line was cut short, or is garbage. */
                 if (procfs_next_uint(&p, UINT32_MAX, &v) < 0)
                         return -EINVAL;
-                counts[j] = (uint32_t) v;
+                if (ps->counts)
+                        ps->counts[j] = (uint32_t) v;
                 total += v;
         }
 
@@ -212,16 +226,22 @@ static int parse_row(const char *p, unsigned ncols, uint32_t *counts, struct int
         while (actions_end > actions && is_blank(actions_end[-1]))
                 actions_end--;
 
-        s = malloc((size_t) (chip_end - chip) + 1 +
-                   (hwirq ? (size_t) (hwirq_end - hwirq) + 1 : 0) +
-                   (size_t) (actions_end - actions) + 1);
+        /* The strings first, then the counts at the next multiple of their size. */
+        strings = (size_t) (chip_end - chip) + 1 +
+                  (hwirq ? (size_t) (hwirq_end - hwirq) + 1 : 0) +
+                  (size_t) (actions_end - actions) + 1;
+        strings = (strings + sizeof(uint32_t) - 1) / sizeof(uint32_t) * sizeof(uint32_t);
+        s = malloc(strings + (ps->counts ? ncols * sizeof(uint32_t) : 0));
         if (!s)
                 return -ENOMEM;
         *row = (struct interrupts_row) {
                 .irq = (unsigned) irq,
-                .counts = counts,
                 .total = total,
         };
+        if (ps->counts) {
+                row->counts = (uint32_t *) (void *) (s + strings);
+                memcpy(row->counts, ps->counts, ncols * sizeof(uint32_t));
+        }
         row->chip = put_string(&s, chip, chip_end);
         if (hwirq)
                 row->hwirq = put_string(&s, hwirq, hwirq_end);
@@ -245,99 +265,178 @@ static size_t lower_bound(const struct interrupts_table *t, unsigned irq)
         return lo;
 }
 
-/* Adds ROW, keeping the rows sorted. The kernel prints IRQs in increasing order, so
- * the search and the move only happen for text that was not written by the kernel. */
-static bool insert_row(struct interrupts_table *t, const struct interrupts_row *row)
+/* Adds ROW, keeping the rows sorted: 1 when added, 0 for a second row of its IRQ,
+ * -ENOMEM. The kernel prints IRQs in increasing order, so the search and the move only
+ * happen for text that was not written by the kernel. */
+static int insert_row(struct interrupts_table *t, const struct interrupts_row *row)
 {
         size_t pos = t->nrows;
 
         if (pos > 0 && row->irq <= t->rows[pos - 1].irq) {
                 pos = lower_bound(t, row->irq);
                 if (t->rows[pos].irq == row->irq)
-                        return false;
-                memmove(&t->rows[pos + 1], &t->rows[pos], (t->nrows - pos) * sizeof(*t->rows));
+                        return 0;
         }
+        if (t->nrows == t->rows_cap) {
+                size_t cap = t->rows_cap ? 2 * t->rows_cap : 64;
+                struct interrupts_row *rows = reallocarray(t->rows, cap, sizeof(*rows));
+
+                if (!rows)
+                        return -ENOMEM;
+                t->rows = rows;
+                t->rows_cap = cap;
+        }
+        memmove(&t->rows[pos + 1], &t->rows[pos], (t->nrows - pos) * sizeof(*t->rows));
         t->rows[pos] = *row;
         t->nrows++;
-        return true;
+        return 1;
 }
 
-int procfs_alloc_rows(const char *p, size_t row_size, size_t count_size, unsigned ncols,
-                      void **ret_rows, void **ret_counts)
+/* The header line at P. KEEP_COUNTS: rows keep their per-CPU counts. */
+static int parser_start(struct parser *ps, const char *p, const char *origin, bool keep_counts)
 {
-        size_t nlines = 1, slot;
-        char *block;
+        int r;
 
-        /* Each remaining line is at most one row: one block sized for all of them holds
-         * the rows and their counts, so that neither moves while rows point into it. */
-        for (const char *nl = p; (nl = strchr(nl, '\n')); nl++)
-                nlines++;
-        slot = row_size + (size_t) ncols * count_size;
-        if (nlines > SIZE_MAX / slot)
+        *ps = (struct parser) { .origin = origin, .lineno = 1 };
+        r = procfs_parse_cpu_header(&p, &ps->t.col_cpu, &ps->t.ncols);
+        if (r < 0)
+                return r;
+        if (keep_counts && !(ps->counts = calloc(ps->t.ncols, sizeof(uint32_t))))
                 return -ENOMEM;
-        block = malloc(nlines * slot);
-        if (!block)
-                return -ENOMEM;
-        *ret_rows = block;
-        *ret_counts = block + nlines * row_size;
         return 0;
+}
+
+/* The line at P, which ends at '\n' or NUL: 0 or -ENOMEM. */
+static int parser_line(struct parser *ps, const char *p)
+{
+        struct interrupts_row row;
+        int r;
+
+        ps->lineno++;
+        r = parse_row(ps, p, &row);
+        if (r == -ENOMEM || r == 0)
+                return r;
+        if (r < 0) {
+                log_debug("%s:%u: skipping malformed line", ps->origin, ps->lineno);
+                ps->t.skipped_lines++;
+                return 0;
+        }
+        r = insert_row(&ps->t, &row);
+        if (r <= 0)
+                free(row.chip);
+        if (r == 0) {
+                log_debug("%s:%u: skipping second line for IRQ %u", ps->origin, ps->lineno,
+                          row.irq);
+                ps->t.skipped_lines++;
+        }
+        return r < 0 ? r : 0;
+}
+
+/* Hands the table to *RET on success (R = 0), frees it otherwise; returns R. */
+static int parser_finish(struct parser *ps, int r, struct interrupts_table *ret)
+{
+        free(ps->counts);
+        if (r < 0)
+                interrupts_table_done(&ps->t);
+        else
+                *ret = ps->t;
+        return r;
 }
 
 int interrupts_parse(const char *text, const char *origin, struct interrupts_table *ret)
 {
-        struct interrupts_table t = {};
-        const char *p = text;
-        uint32_t *counts;
-        unsigned lineno = 1;
+        struct parser ps;
+        const char *p;
         int r;
 
         *ret = (struct interrupts_table) {};
-        r = procfs_parse_cpu_header(&p, &t.col_cpu, &t.ncols);
+        r = parser_start(&ps, text, origin, true);
+        for (p = next_line(text); r >= 0 && *p; p = next_line(p))
+                r = parser_line(&ps, p);
+        return parser_finish(&ps, r, ret);
+}
+
+/* Makes BUF hold at least WANT bytes, keeping its content. */
+static int buf_reserve(struct textbuf *buf, size_t want)
+{
+        size_t cap = buf->cap ? buf->cap : INTERRUPTS_READ_BUF;
+        char *d;
+
+        while (cap < want)
+                cap *= 2;
+        if (cap == buf->cap)
+                return 0;
+        d = realloc(buf->data, cap);
+        if (!d)
+                return -ENOMEM;
+        buf->data = d;
+        buf->cap = cap;
+        return 0;
+}
+
+int interrupts_read(int fd, const char *origin, struct textbuf *buf, struct interrupts_table *ret)
+{
+        struct parser ps = {};
+        bool started = false, eof = false;
+        int r;
+
+        *ret = (struct interrupts_table) {};
+        r = buf_reserve(buf, INTERRUPTS_READ_BUF);
         if (r < 0)
                 return r;
+        /* buf->data[0, buf->len) holds what was read and not parsed yet: the start of a
+         * line that the next read completes. */
+        buf->len = 0;
+        while (!eof) {
+                char *line, *nl, *end;
+                ssize_t n;
 
-        r = procfs_alloc_rows(p, sizeof(struct interrupts_row), sizeof(uint32_t), t.ncols,
-                              (void **) &t.rows, (void **) &counts);
-        if (r < 0)
-                goto fail;
-
-        for (; *p; p = next_line(p)) {
-                /* Rows take the count slots in the order they are accepted: the next
-                 * free one is always at nrows. */
-                uint32_t *slot = counts + t.nrows * t.ncols;
-                struct interrupts_row row;
-
-                lineno++;
-                r = parse_row(p, t.ncols, slot, &row);
-                if (r == -ENOMEM)
-                        goto fail;
-                if (r == 0)
-                        continue;
-                if (r < 0) {
-                        log_debug("%s:%u: skipping malformed line", origin, lineno);
-                        t.skipped_lines++;
-                        continue;
+                /* A line that fills the buffer: room for more of it (and its NUL). */
+                if (buf->len + 1 >= buf->cap) {
+                        r = buf_reserve(buf, buf->cap + 1);
+                        if (r < 0)
+                                break;
                 }
-                if (!insert_row(&t, &row)) {
-                        log_debug("%s:%u: skipping second line for IRQ %u", origin, lineno,
-                                  row.irq);
-                        t.skipped_lines++;
-                        free(row.chip);
+                n = read(fd, buf->data + buf->len, buf->cap - buf->len - 1);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        r = negative_errno();
+                        break;
                 }
+                eof = n == 0;
+                buf->len += (size_t) n;
+                end = buf->data + buf->len;
+                *end = '\0';
+                /* Every complete line; at the end of the file, the last one without its
+                 * newline too. */
+                for (line = buf->data; line < end; line = nl + 1) {
+                        nl = memchr(line, '\n', (size_t) (end - line));
+                        if (!nl && !eof)
+                                break;
+                        if (!started) {
+                                r = parser_start(&ps, line, origin, false);
+                                started = true;
+                        } else
+                                r = parser_line(&ps, line);
+                        if (r < 0 || !nl)
+                                break;
+                }
+                if (r < 0)
+                        break;
+                buf->len = eof ? 0 : (size_t) (end - line);
+                memmove(buf->data, line, buf->len);
         }
-        *ret = t;
-        return 0;
-
-fail:
-        interrupts_table_done(&t);
-        return r;
+        if (r >= 0 && !started)
+                r = -EINVAL;   /* an empty file has no header */
+        return parser_finish(&ps, r, ret);
 }
 
 void interrupts_table_done(struct interrupts_table *t)
 {
         for (size_t i = 0; i < t->nrows; i++)
-                free(t->rows[i].chip);  /* hwirq and actions live in the same block */
-        free(t->rows);                  /* and the counts in this one */
+                free(t->rows[i].chip);  /* hwirq, actions and counts live in the same block */
+        free(t->rows);
         free(t->col_cpu);
         *t = (struct interrupts_table) {};
 }

@@ -258,29 +258,42 @@ static enum irq_class class_of_device(const struct pci_device *d)
         return IRQ_CLASS_OTHER;
 }
 
-static void read_placement(const struct irqbal_root *root, struct irq *irq, bool with_hint)
+/* Reads IRQ's affinity into SET: smp_affinity_list, or on kernels before 2.6.38, which
+ * only have the hex form, smp_affinity. */
+static int read_affinity(const struct irqbal_root *root, unsigned irq, hwloc_bitmap_t set)
 {
-        char path[128];
-        _cleanup_free_ char *hint = NULL;
+        char path[64];
+        _cleanup_free_ char *mask = NULL;
         int r;
 
-        snprintf(path, sizeof(path), "/proc/irq/%u/smp_affinity_list", irq->number);
-        r = root_read_cpulist(root, path, irq->affinity);
-        if (r < 0) {
-                /* Kernels before 2.6.38 only have the hex form. */
-                _cleanup_free_ char *mask = NULL;
+        snprintf(path, sizeof(path), "/proc/irq/%u/smp_affinity_list", irq);
+        r = root_read_cpulist(root, path, set);
+        if (r >= 0)
+                return r;
+        snprintf(path, sizeof(path), "/proc/irq/%u/smp_affinity", irq);
+        r = root_read_line(root, path, &mask);
+        if (r >= 0)
+                r = cpumask_parse(mask, set);
+        if (r < 0)
+                log_debug_errno(r, "IRQ %u: cannot read its affinity: %m", irq);
+        return r;
+}
 
-                snprintf(path, sizeof(path), "/proc/irq/%u/smp_affinity", irq->number);
-                r = root_read_line(root, path, &mask);
-                if (r >= 0)
-                        r = cpumask_parse(mask, irq->affinity);
-                if (r < 0)
-                        log_debug_errno(r, "IRQ %u: cannot read its affinity: %m", irq->number);
-        }
+static void read_effective(const struct irqbal_root *root, struct irq *irq)
+{
+        char path[64];
 
         snprintf(path, sizeof(path), "/proc/irq/%u/effective_affinity_list", irq->number);
         irq->has_effective = root_read_cpulist(root, path, irq->effective) == 0;
+}
 
+static void read_placement(const struct irqbal_root *root, struct irq *irq, bool with_hint)
+{
+        char path[64];
+        _cleanup_free_ char *hint = NULL;
+
+        (void) read_affinity(root, irq->number, irq->affinity);
+        read_effective(root, irq);
         if (!with_hint)
                 return;
         /* An all-zero hint means the driver set none. */
@@ -412,6 +425,22 @@ void inventory_refresh_placement(const struct irqbal_root *root, struct irq_inve
 {
         for (size_t i = 0; i < inv->n; i++)
                 read_placement(root, &inv->irqs[i], false);
+}
+
+bool inventory_refresh_irq(const struct irqbal_root *root, struct irq *irq, bool effective,
+                           hwloc_bitmap_t scratch)
+{
+        bool changed;
+
+        /* Unreadable (the IRQ is going away): the next rescan will tell. */
+        if (read_affinity(root, irq->number, scratch) < 0)
+                return false;
+        changed = !hwloc_bitmap_isequal(scratch, irq->affinity);
+        if (changed)
+                hwloc_bitmap_copy(irq->affinity, scratch);
+        if (effective || changed)
+                read_effective(root, irq);
+        return changed;
 }
 
 void inventory_done(struct irq_inventory *inv)

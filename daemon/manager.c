@@ -381,6 +381,17 @@ static void log_dry_run(const struct manager *m, const struct plan *plan)
         }
 }
 
+/* What apply_verify() and the policy need of the placements: the moves that may have
+ * happened read back, and a slice of the rest (observer_refresh_placement() says which
+ * and why), not every IRQ's two files. */
+static int refresh_placement_for_cycle(struct manager *m)
+{
+        const unsigned *written;
+        size_t n = apply_readback_irqs(m->apply, &m->obs.inv, &written);
+
+        return observer_refresh_placement(&m->obs, written, n);
+}
+
 int manager_plan_and_apply(struct manager *m)
 {
         struct cpu_irq_time times[m->cpu_load_len ? m->cpu_load_len : 1];
@@ -390,6 +401,9 @@ int manager_plan_and_apply(struct manager *m)
         size_t n_times;
         int r;
 
+        r = refresh_placement_for_cycle(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the IRQs' placements: %m");
         r = apply_verify(m->apply, &m->obs.inv, m->topo->online);
         if (r < 0)
                 return log_error_errno(r, "Failed to check last cycle's placements: %m");

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -22,6 +23,8 @@ void observer_done(struct observer *o)
         procstat_done(&o->stat[0]);
         procstat_done(&o->stat[1]);
         inventory_done(&o->inv);
+        hwloc_bitmap_free(o->online_seen);
+        hwloc_bitmap_free(o->scratch);
         *o = (struct observer) {};
 }
 
@@ -38,18 +41,20 @@ const struct procstat *observer_prev_stat(const struct observer *o)
 static int read_table(struct observer *o, struct interrupts_table *ret)
 {
         _cleanup_free_ char *path = root_path(o->root, PROC_INTERRUPTS);
+        const char *name = path ? path : PROC_INTERRUPTS;
+        _cleanup_close_ int fd = root_openat(o->root, PROC_INTERRUPTS, O_RDONLY);
         int r;
 
         o->full_reads++;
-        r = root_read_buf(o->root, PROC_INTERRUPTS, &o->buf);
+        if (fd < 0)
+                return log_error_errno(fd, "Failed to read %s: %m", name);
+        r = interrupts_read(fd, name, &o->buf, ret);
+        if (r == -EINVAL)
+                return log_error_errno(r, "Failed to parse %s: no CPU header line.", name);
         if (r < 0)
-                return log_error_errno(r, "Failed to read %s: %m", path ? path : PROC_INTERRUPTS);
-        r = interrupts_parse(o->buf.data, path ? path : PROC_INTERRUPTS, ret);
-        if (r < 0)
-                return log_error_errno(r, "Failed to parse %s: no CPU header line.",
-                                       path ? path : PROC_INTERRUPTS);
+                return log_error_errno(r, "Failed to read %s: %m", name);
         if (ret->skipped_lines)
-                log_debug("%s: skipped %u malformed lines.", path, ret->skipped_lines);
+                log_debug("%s: skipped %u malformed lines.", name, ret->skipped_lines);
         return 0;
 }
 
@@ -74,6 +79,7 @@ static int rebuild_inventory(struct observer *o, const struct interrupts_table *
         o->inv = inv;
         o->generation++;
         o->rescan_requested = false;
+        o->placement_fresh = true;
         return 0;
 }
 
@@ -94,8 +100,6 @@ static int read_full(struct observer *o, double seconds)
         }
         if (!o->inv.irqs || o->last.rescan || o->rescan_requested)
                 r = rebuild_inventory(o, &now);
-        else
-                inventory_refresh_placement(o->root, &o->inv);
         interrupts_table_done(&o->prev);
         o->prev = now;
         return r;
@@ -207,8 +211,61 @@ int observer_read(struct observer *o, double seconds)
                 interrupts_table_done(&table);
                 if (r < 0)
                         return r;
-        } else
-                inventory_refresh_placement(o->root, &o->inv);
+        }
         o->have_prev = true;
+        return 0;
+}
+
+/* Reads IRQ's placement again (see observer_refresh_placement); apply_verify() says
+ * what a change means. */
+static void refresh_irq(struct observer *o, struct irq *irq, bool effective)
+{
+        o->placement_reads++;
+        (void) inventory_refresh_irq(o->root, irq, effective, o->scratch);
+}
+
+int observer_refresh_placement(struct observer *o, const unsigned *written, size_t n)
+{
+        size_t slice = o->inv.n / 32 > OBSERVER_SLICE_MIN ? o->inv.n / 32 : OBSERVER_SLICE_MIN;
+        size_t taken = 0;
+        bool online_changed = false;
+
+        if ((!o->scratch && !(o->scratch = hwloc_bitmap_alloc())) ||
+            (!o->online_seen && !(o->online_seen = hwloc_bitmap_alloc())))
+                return -ENOMEM;
+        /* Compared here rather than told by topology_refresh(): a reload replaces the
+         * topology, and the first call only records it. */
+        if (o->topo && !hwloc_bitmap_isequal(o->online_seen, o->topo->online)) {
+                online_changed = true;
+                hwloc_bitmap_copy(o->online_seen, o->topo->online);
+        }
+        if (o->placement_fresh) {
+                o->placement_fresh = false;
+                return 0;
+        }
+        if (online_changed) {
+                inventory_refresh_placement(o->root, &o->inv);
+                o->placement_reads += o->inv.n;
+                return 0;
+        }
+
+        for (size_t i = 0; i < n; i++) {
+                const struct irq *irq = inventory_find(&o->inv, written[i]);
+
+                if (irq)
+                        refresh_irq(o, &o->inv.irqs[irq - o->inv.irqs], true);
+        }
+        /* The slice: the next movable IRQs from where the last cycle's stopped. */
+        if (o->cursor >= o->inv.n)
+                o->cursor = 0;
+        for (size_t seen = 0; seen < o->inv.n && taken < slice; seen++) {
+                struct irq *irq = &o->inv.irqs[o->cursor];
+
+                o->cursor = o->cursor + 1 < o->inv.n ? o->cursor + 1 : 0;
+                if (!irq->movable)
+                        continue;
+                refresh_irq(o, irq, false);
+                taken++;
+        }
         return 0;
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -174,6 +175,29 @@ bool procstat_has_irq_time(const struct procstat *st)
         return false;
 }
 
+/* One block for the rows of a per-CPU table starting at P (one row at most per line)
+ * and, after them, NCOLS count slots of COUNT_SIZE bytes per row; free(*ret_rows).
+ * /proc/softirqs has a dozen rows: sizing for every line is cheaper than growing. */
+static int alloc_rows(const char *p, size_t row_size, size_t count_size, unsigned ncols,
+                      void **ret_rows, void **ret_counts)
+{
+        size_t nlines = 1, slot;
+        char *block;
+
+        /* Neither the rows nor their counts may move while rows point into the block. */
+        for (const char *nl = p; (nl = strchr(nl, '\n')); nl++)
+                nlines++;
+        slot = row_size + (size_t) ncols * count_size;
+        if (nlines > SIZE_MAX / slot)
+                return -ENOMEM;
+        block = malloc(nlines * slot);
+        if (!block)
+                return -ENOMEM;
+        *ret_rows = block;
+        *ret_counts = block + nlines * row_size;
+        return 0;
+}
+
 /* "        NET_RX:        512        596": a name, then one count per header column. */
 static int parse_softirq_row(const char *p, unsigned ncols, uint64_t *counts, char **ret_name)
 {
@@ -210,8 +234,8 @@ int softirqs_parse(const char *text, const char *origin, struct softirqs_table *
         if (r < 0)
                 return r;
 
-        r = procfs_alloc_rows(p, sizeof(struct softirq_row), sizeof(uint64_t), t.ncols,
-                              (void **) &t.rows, (void **) &counts);
+        r = alloc_rows(p, sizeof(struct softirq_row), sizeof(uint64_t), t.ncols,
+                       (void **) &t.rows, (void **) &counts);
         if (r < 0)
                 goto fail;
 

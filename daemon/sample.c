@@ -25,29 +25,16 @@ static bool same_columns(const struct interrupts_table *a, const struct interrup
                memcmp(a->col_cpu, b->col_cpu, a->ncols * sizeof(unsigned)) == 0;
 }
 
-/* For each column of AFTER, the column of BEFORE with the same CPU, or -1. */
-static void match_columns(const struct interrupts_table *before,
-                          const struct interrupts_table *after, int *map)
-{
-        for (unsigned j = 0, i = 0; j < after->ncols; j++) {
-                map[j] = -1;
-                /* Both headers list CPUs in increasing order. */
-                while (i < before->ncols && before->col_cpu[i] < after->col_cpu[j])
-                        i++;
-                if (i < before->ncols && before->col_cpu[i] == after->col_cpu[j])
-                        map[j] = (int) i;
-        }
-}
-
 void sample_rates(const struct interrupts_table *before, const struct interrupts_table *after,
                   double seconds, struct irq_inventory *inv, struct sample_result *ret)
 {
-        int map[after->ncols ? after->ncols : 1];
         struct sample_result res = {};
+        /* A row's total sums the online CPUs' columns: with a CPU more or less, the two
+         * totals are not over the same counters, and their difference is no rate. */
+        bool comparable = same_columns(before, after);
 
-        if (!same_columns(before, after))
+        if (!comparable)
                 flag_rescan(&res, "CPU columns changed: %u → %u", before->ncols, after->ncols);
-        match_columns(before, after, map);
         if (before->nrows != after->nrows)
                 flag_rescan(&res, "IRQ rows changed: %zu → %zu", before->nrows, after->nrows);
 
@@ -55,28 +42,29 @@ void sample_rates(const struct interrupts_table *before, const struct interrupts
                 struct irq *irq = &inv->irqs[k];
                 const struct interrupts_row *a = interrupts_find(after, irq->number);
                 const struct interrupts_row *b = interrupts_find(before, irq->number);
-                uint64_t delta = 0;
+                uint32_t delta;
 
-                irq->rate = 0;
                 if (!a) {
+                        irq->rate = 0;
                         flag_rescan(&res, "IRQ %u vanished", irq->number);
                         continue;
                 }
                 irq->count = a->total;
                 if (!b) {
+                        irq->rate = 0;
                         flag_rescan(&res, "IRQ %u appeared", irq->number);
                         continue;
                 }
-                for (unsigned j = 0; j < after->ncols; j++) {
-                        if (map[j] < 0)
-                                continue;
-                        if (counter_went_down(b->counts[map[j]], a->counts[j])) {
-                                flag_rescan(&res, "IRQ %u: counter of CPU %u went down",
-                                            irq->number, after->col_cpu[j]);
-                                delta = 0;
-                                break;
-                        }
-                        delta += counter_delta32(b->counts[map[j]], a->counts[j]);
+                /* The rate of the last window stands until the rescan measures again. */
+                if (!comparable)
+                        continue;
+                /* Per-CPU counters wrap modulo 2^32, so their sum does too: the difference
+                 * of the sums modulo 2^32 is the sum of the differences. */
+                delta = counter_delta32((uint32_t) b->total, (uint32_t) a->total);
+                irq->rate = 0;
+                if (counter_went_down((uint32_t) b->total, (uint32_t) a->total)) {
+                        flag_rescan(&res, "IRQ %u: counter went down", irq->number);
+                        continue;
                 }
                 res.interrupts += delta;
                 if (seconds > 0)

@@ -18,7 +18,9 @@
  *     apply_full_cpus(a, irq);                 per IRQ: CPUs to take out of allowed
  *     apply_plan(a, inv, &plan, &stats);       write what changed
  *
- * and apply_restore() on stop puts back the masks found before irqbald wrote them. */
+ * and apply_restore() on stop puts back the masks found before irqbald wrote them.
+ * Before apply_verify(), the IRQs of apply_readback_irqs() must have their placement
+ * read again: the inventory is not read whole every cycle. */
 
 struct apply_config {
         /* Write nothing; apply_plan() only counts what would change. */
@@ -57,10 +59,21 @@ void apply_set_respect_external_pins(struct apply_state *a, bool respect);
 int apply_verify(struct apply_state *a, const struct irq_inventory *inv,
                  hwloc_const_bitmap_t online);
 
+/* The IRQs whose affinity and effective affinity the next apply_verify() must see as
+ * the kernel has them now, given INV's counts of this cycle: each one written, not yet
+ * seen to take effect and interrupted since (its move has happened or failed now), or
+ * found changed just before a write. An IRQ written and not interrupted since is not
+ * listed: its affinity in INV becomes the mask the kernel took. *RET stays valid until
+ * the next apply_verify() or apply_plan(). */
+size_t apply_readback_irqs(struct apply_state *a, struct irq_inventory *inv,
+                           const unsigned **ret);
+
 /* Writes smp_affinity_list for each placement whose target differs from the
  * inventory's affinity (and default_smp_affinity), skipping IRQs that may not be
- * balanced. Per-IRQ failures are logged and classified, not returned: the return
- * value is 0 or -ENOMEM. RET_STATS may be NULL. */
+ * balanced. Each mask is read just before it is written: when it is no longer the
+ * inventory's, the IRQ is not written and is listed for apply_verify() instead. Per-IRQ
+ * failures are logged and classified, not returned: the return value is 0 or -ENOMEM.
+ * RET_STATS may be NULL. */
 int apply_plan(struct apply_state *a, const struct irq_inventory *inv, const struct plan *plan,
                struct apply_stats *ret_stats);
 

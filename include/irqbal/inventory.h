@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "irqbal/interrupts.h"
@@ -22,9 +23,17 @@ int inventory_scan(const struct irqbal_root *root, const struct interrupts_table
                    const struct topology *topo, struct irq_inventory *ret);
 void inventory_done(struct irq_inventory *inv);
 
-/* Re-reads every IRQ's affinity and effective affinity: the kernel, an admin or a
- * tuning script may have changed them since the last cycle, and apply.c must compare
- * with what is there now. */
+/* Re-reads every IRQ's affinity and effective affinity: two files per IRQ, for a
+ * report on demand or after the online CPUs changed (a CPU going offline breaks masks,
+ * DESIGN.md §4.7). */
 void inventory_refresh_placement(const struct irqbal_root *root, struct irq_inventory *inv);
+
+/* Re-reads one IRQ's affinity (into SCRATCH first, to compare) and returns whether it
+ * changed. Its effective affinity is read again when EFFECTIVE (a move irqbald wrote,
+ * DESIGN.md §4.4) or when the affinity changed: otherwise the kernel has no reason to
+ * have picked another CPU, short of a CPU going offline, after which every IRQ is read
+ * with inventory_refresh_placement(). */
+bool inventory_refresh_irq(const struct irqbal_root *root, struct irq *irq, bool effective,
+                           hwloc_bitmap_t scratch);
 
 const struct irq *inventory_find(const struct irq_inventory *inv, unsigned number);

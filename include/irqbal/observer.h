@@ -14,11 +14,15 @@
  * the kernel builds under a lock per IRQ, is read only when the inventory is (re)built:
  * at start, and when /proc/stat shows an IRQ appearing, a counter going down or the
  * CPU set changing. A root without a usable /proc/stat falls back to reading
- * /proc/interrupts every time. Buffers are kept between samples. */
+ * /proc/interrupts every time. Buffers are kept between samples.
+ *
+ * Placements (/proc/irq/N/smp_affinity_list and effective_affinity_list, two files per
+ * IRQ) are read with the inventory, and then per cycle only where they may have changed
+ * (observer_refresh_placement). */
 struct observer {
         const struct irqbal_root *root;
         const struct topology *topo;
-        struct textbuf buf;             /* /proc/interrupts */
+        struct textbuf buf;             /* /proc/interrupts is read through it */
         struct interrupts_table prev;   /* the last table read (fallback path only) */
         bool have_prev;                 /* a previous sample exists */
         struct textbuf statbuf;         /* /proc/stat */
@@ -32,6 +36,12 @@ struct observer {
         uint64_t generation;            /* counts inventory rebuilds: what was derived
                                          * from an inventory is stale when it moves */
         bool rescan_requested;          /* rebuild at the next read (new topology) */
+
+        bool placement_fresh;           /* read with the inventory, not refreshed since */
+        hwloc_bitmap_t online_seen;     /* the online CPUs at the last placement refresh */
+        hwloc_bitmap_t scratch;         /* for comparing a mask read with the known one */
+        size_t cursor;                  /* where the rotating slice goes on next cycle */
+        uint64_t placement_reads;       /* IRQs whose placement was read since the start */
 };
 
 void observer_init(struct observer *o, const struct irqbal_root *root, const struct topology *topo);
@@ -40,6 +50,25 @@ void observer_done(struct observer *o);
 /* Samples now; the first call (and any after a rescan) also builds the inventory.
  * Rates are over the time since the previous call, SECONDS. */
 int observer_read(struct observer *o, double seconds);
+
+/* Brings the inventory's placements up to date for a cycle, without reading every IRQ:
+ *  - all of them when the online CPUs changed (a CPU going offline breaks masks,
+ *    DESIGN.md §4.7), and none when the inventory was read since the last call;
+ *  - else the IRQs of WRITTEN (N of them: moves irqbald wrote that an interrupt has
+ *    carried out or undone since, apply_readback_irqs()), affinity and effective,
+ *  - and a rotating slice of the movable IRQs, OBSERVER_SLICE_MIN or 1/32 of the
+ *    IRQs, whichever is more: someone else's pin (DESIGN.md §4.8) is seen within
+ *    ceil(movable IRQs / slice) cycles (about 32 at most; the next cycle when there are
+ *    no more than OBSERVER_SLICE_MIN, as in the simulator's small scenarios).
+ *    Until then apply.c reads a mask again before it writes it, so that a pin is never
+ *    overwritten unseen.
+ * The placement of IRQs nobody writes does not change by itself: reading all of them
+ * every cycle cost two opens per IRQ, far above reading /proc/stat once. -ENOMEM. */
+/* 1/32 costs ~3 % of reading every mask each cycle and sees a pin within 32 cycles
+ * (5 minutes at the default 10 s interval); below 16 × 32 IRQs the floor of 16 keeps
+ * that bound shorter, for a few dozen opens per cycle. */
+#define OBSERVER_SLICE_MIN 16u
+int observer_refresh_placement(struct observer *o, const unsigned *written, size_t n);
 
 /* /proc/stat as read by the last sample, or NULL (per-CPU IRQ time for the load model). */
 const struct procstat *observer_stat(const struct observer *o);

@@ -27,8 +27,9 @@ struct sample_result {
         uint64_t interrupts;    /* all interrupts counted in the window */
 };
 
-/* Sets each inventory IRQ's rate (interrupts/s over SECONDS) from two parses of
- * /proc/interrupts taken SECONDS apart, and its count from AFTER. Columns are matched
- * by CPU number, so an offlined CPU loses its column without skewing the others. */
+/* Sets each inventory IRQ's rate (interrupts/s over SECONDS) from the row totals of two
+ * parses of /proc/interrupts taken SECONDS apart, and its count from AFTER. When the
+ * CPU columns differ (a CPU went offline or came back) the totals are over different
+ * counters: the rates stay as they were and a rescan is asked for. */
 void sample_rates(const struct interrupts_table *before, const struct interrupts_table *after,
                   double seconds, struct irq_inventory *inv, struct sample_result *ret);

@@ -8,6 +8,7 @@
  * and the shim follows the variable. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <glib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -549,6 +550,109 @@ START_TEST(failed_deferred_move_is_counted_and_retried)
 }
 END_TEST
 
+/* Half a cycle: apply a plan of one "IRQ:cpulist" item, with no scan before. */
+static struct apply_stats fx_apply_one(struct fixture *fx, const char *item)
+{
+        struct apply_stats stats = {};
+        struct plan plan = {};
+
+        ck_assert_int_eq(plan_init(&plan, 1), 0);
+        plan.items[0].irq = (unsigned) atoi(item);
+        ck_assert_int_eq(cpulist_parse(strchr(item, ':') + 1, plan.items[0].cpus), 0);
+        ck_assert_int_eq(apply_plan(fx->apply, &fx->inv, &plan, &stats), 0);
+        plan_done(&plan);
+        return stats;
+}
+
+/* The IRQs apply_verify() must see fresh, given the last scan's counts. */
+static void check_readback(struct fixture *fx, const char *expected)
+{
+        const unsigned *irqs;
+        size_t n = apply_readback_irqs(fx->apply, &fx->inv, &irqs);
+        GString *s = g_string_new(NULL);
+
+        for (size_t i = 0; i < n; i++)
+                g_string_append_printf(s, "%s%u", i ? " " : "", irqs[i]);
+        ck_assert_str_eq(s->str, expected);
+        g_string_free(s, TRUE);
+}
+
+/* Cycles read back what irqbald wrote once it was interrupted (its move happened or
+ * failed then), until the move is seen; an idle IRQ's mask is the one the kernel
+ * reported after the write, and the other IRQs are not read every cycle. */
+START_TEST(written_irqs_are_read_back_once_interrupted)
+{
+        struct fixture fx;
+        struct apply_stats stats;
+
+        fx_init(&fx, true, false);
+        fx_set_effective(&fx, 10, "0");
+        fx_set_effective(&fx, 11, "0");
+        fx.count[10] = 100;
+        fx_cycle(&fx, "10:2", "11:0-7", "12:3");
+        /* IRQ 11 is where the plan wants it: owned, not written, never listed. IRQs 10
+         * and 12 had no interrupt since their writes. */
+        check_readback(&fx, "");
+        fx_scan(&fx);
+        check_readback(&fx, "");
+        fx.count[10] = 150;
+        fx.count[12] = 1;
+        fx_scan(&fx);
+        check_readback(&fx, "10 12");
+        /* The move of IRQ 10 happened; IRQ 12 has no effective_affinity_list (older
+         * kernels): its mask says it all. */
+        fx_set_effective(&fx, 10, "2");
+        stats = fx_cycle(&fx, "10:2", "11:0-7", "12:3");
+        ck_assert_uint_eq(stats.changed, 0);
+        check_readback(&fx, "");
+        ck_assert_uint_eq(failed_moves(&fx, 10), 0);
+
+        /* Idle since its last write: not read, the mask the kernel took goes into the
+         * inventory (read before the write), and apply_verify() waits. */
+        fx_cycle(&fx, "10:5", "11:0-7", "12:3");
+        check_readback(&fx, "");
+        ck_assert_int_eq(apply_verify(fx.apply, &fx.inv, fx.online), 0);
+        check_balanceable(&fx, 10, NULL);
+        stats = fx_apply_one(&fx, "10:5");
+        ck_assert_uint_eq(stats.changed, 0);
+        ck_assert_uint_eq(failed_moves(&fx, 10), 0);
+        fx.count[10] = 160;
+        fx_scan(&fx);
+        check_readback(&fx, "10");
+        check_writes(&fx, "10 2\n12 3\n10 5\n");
+        fx_done(&fx);
+}
+END_TEST
+
+/* Between two reads of an IRQ's mask (a slice of them per cycle) someone pinned it:
+ * the write that the plan asks for looks first and leaves it to the next verify. */
+START_TEST(a_pin_not_seen_yet_is_not_overwritten)
+{
+        struct fixture fx;
+        struct apply_stats stats;
+
+        fx_init(&fx, true, false);
+        fx_cycle(&fx, "10:2");
+        fx_scan(&fx);
+        ck_assert_int_eq(apply_verify(fx.apply, &fx.inv, fx.online), 0);
+        fx_set_mask(&fx, 10, "4-7");   /* after the read, before the write */
+        stats = fx_apply_one(&fx, "10:3");
+        ck_assert_uint_eq(stats.changed, 0);
+        ck_assert_uint_eq(stats.written, 0);
+        ck_assert_uint_eq(stats.failed, 0);
+        check_readback(&fx, "10");
+        check_mask(&fx, 10, "4-7");
+        /* The next cycle reads it again: a pin, left alone from then on. */
+        stats = fx_cycle(&fx, "10:3");
+        ck_assert_uint_eq(stats.changed, 0);
+        check_balanceable(&fx, 10, "pinned to 4-7 by someone else");
+        check_readback(&fx, "");
+        ck_assert_uint_eq(failed_moves(&fx, 10), 0);
+        check_writes(&fx, "10 2\n");
+        fx_done(&fx);
+}
+END_TEST
+
 START_TEST(restore_puts_original_masks_back)
 {
         struct fixture fx;
@@ -597,6 +701,8 @@ Suite *test_suite(void)
         tcase_add_test(tc, external_pin_is_overwritten_when_not_respected);
         tcase_add_test(tc, mask_broken_by_offline_cpu_is_placed_again);
         tcase_add_test(tc, failed_deferred_move_is_counted_and_retried);
+        tcase_add_test(tc, written_irqs_are_read_back_once_interrupted);
+        tcase_add_test(tc, a_pin_not_seen_yet_is_not_overwritten);
         tcase_add_test(tc, restore_puts_original_masks_back);
         suite_add_tcase(s, tc);
         return s;

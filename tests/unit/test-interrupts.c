@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "irqbal/interrupts.h"
@@ -653,6 +655,228 @@ START_TEST(capture_vm_kernel_6_18)
 }
 END_TEST
 
+/* ---- Reading a file a buffer at a time ---- */
+
+/* The reading end of a pipe that a child fills with TEXT in CHUNK-byte writes: reads
+ * come back short and cut lines anywhere, as they may from procfs. */
+static int pipe_of(const char *text, size_t chunk, pid_t *ret_pid)
+{
+        int fds[2];
+        pid_t pid;
+
+        ck_assert_int_eq(pipe(fds), 0);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                size_t len = strlen(text);
+
+                close(fds[0]);
+                for (size_t off = 0; off < len;) {
+                        ssize_t n = write(fds[1], text + off, len - off < chunk ? len - off : chunk);
+
+                        if (n <= 0)
+                                _exit(1);
+                        off += (size_t) n;
+                }
+                _exit(0);
+        }
+        close(fds[1]);
+        *ret_pid = pid;
+        return fds[0];
+}
+
+static void reap(pid_t pid)
+{
+        int status;
+
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* Read from a file or a pipe, a table has the rows, names and totals of the same text
+ * parsed whole, and no per-CPU counts. */
+static void check_same_table(const struct interrupts_table *read, const struct interrupts_table *whole)
+{
+        ck_assert_uint_eq(read->ncols, whole->ncols);
+        ck_assert_mem_eq(read->col_cpu, whole->col_cpu, whole->ncols * sizeof(unsigned));
+        ck_assert_uint_eq(read->nrows, whole->nrows);
+        ck_assert_uint_eq(read->skipped_lines, whole->skipped_lines);
+        for (size_t i = 0; i < whole->nrows; i++) {
+                const struct interrupts_row *a = &read->rows[i], *b = &whole->rows[i];
+
+                ck_assert_uint_eq(a->irq, b->irq);
+                ck_assert_str_eq(a->chip, b->chip);
+                ck_assert_pstr_eq(a->hwirq, b->hwirq);
+                ck_assert_str_eq(a->actions, b->actions);
+                ck_assert_uint_eq(a->total, b->total);
+                ck_assert_ptr_null(a->counts);
+        }
+}
+
+static void read_pipe(const char *text, size_t chunk, struct textbuf *buf, struct interrupts_table *t)
+{
+        pid_t pid;
+        int fd = pipe_of(text, chunk, &pid);
+
+        ck_assert_int_eq(interrupts_read(fd, "pipe", buf, t), 0);
+        close(fd);
+        reap(pid);
+}
+
+static unsigned check_captures_in(const char *dir)
+{
+        char *pattern;
+        glob_t g;
+        unsigned n = 0;
+
+        ck_assert_int_ge(asprintf(&pattern, "%s/*.interrupts", dir), 0);
+        if (glob(pattern, 0, NULL, &g) == 0) {
+                for (size_t i = 0; i < g.gl_pathc; i++) {
+                        struct interrupts_table whole, read;
+                        struct textbuf buf = {};
+                        char *text = tl_read(g.gl_pathv[i]);
+                        int fd = open(g.gl_pathv[i], O_RDONLY | O_CLOEXEC);
+
+                        ck_assert_int_ge(fd, 0);
+                        ck_assert_int_eq(interrupts_parse(text, g.gl_pathv[i], &whole), 0);
+                        ck_assert_int_eq(interrupts_read(fd, g.gl_pathv[i], &buf, &read), 0);
+                        check_same_table(&read, &whole);
+                        /* No line of these machines (≤ 128 CPUs) needs more. */
+                        ck_assert_uint_eq(buf.cap, INTERRUPTS_READ_BUF);
+                        interrupts_table_done(&read);
+                        interrupts_table_done(&whole);
+                        textbuf_done(&buf);
+                        close(fd);
+                        free(text);
+                        n++;
+                }
+                globfree(&g);
+        }
+        free(pattern);
+        return n;
+}
+
+START_TEST(every_capture_reads_as_it_parses)
+{
+        char *dir = tl_data_path("procfs"), *shared;
+
+        ck_assert_uint_ge(check_captures_in(dir), 8);
+        /* The captures in ../shared, when it is there (09-westmere-ex: the old format on
+         * 80 CPUs). */
+        ck_assert_int_ge(asprintf(&shared, "%s/procfs", tl_shared_dir()), 0);
+        check_captures_in(shared);
+        free(shared);
+        free(dir);
+}
+END_TEST
+
+START_TEST(lines_cut_across_reads_are_parsed_whole)
+{
+        static const char *const names[] = { "04-pcp-laptop-nvme-8cpu", "05-stats-collect-genoa-128cpu" };
+        static const size_t chunks[] = { 7, 997 };
+        struct textbuf buf = {};
+
+        for (size_t k = 0; k < ELEMENTSOF(names); k++) {
+                struct interrupts_table whole, read;
+                char *rel, *path, *text;
+
+                ck_assert_int_ge(asprintf(&rel, "procfs/%s.interrupts", names[k]), 0);
+                path = tl_data_path(rel);
+                text = tl_read(path);
+                ck_assert_int_eq(interrupts_parse(text, path, &whole), 0);
+                /* One buffer for both: it is kept across reads. */
+                read_pipe(text, chunks[k], &buf, &read);
+                check_same_table(&read, &whole);
+                interrupts_table_done(&read);
+                interrupts_table_done(&whole);
+                free(text);
+                free(path);
+                free(rel);
+        }
+        ck_assert_uint_eq(buf.cap, INTERRUPTS_READ_BUF);
+        textbuf_done(&buf);
+}
+END_TEST
+
+/* 8192 CPUs: ~90 KB per line, more than the buffer holds. The buffer grows to the
+ * longest line, not to the file. */
+START_TEST(a_line_longer_than_the_buffer_grows_it)
+{
+        const unsigned ncpus = 8192, nirqs = 20;
+        struct interrupts_table t;
+        struct textbuf buf = {};
+        char *text;
+        size_t len;
+        FILE *f = open_memstream(&text, &len);
+
+        fprintf(f, "%*s", 12, "");
+        for (unsigned j = 0; j < ncpus; j++)
+                fprintf(f, "CPU%-8u", j);
+        for (unsigned irq = 0; irq < nirqs; irq++) {
+                fprintf(f, "\n %4u:", 100 + irq);
+                for (unsigned j = 0; j < ncpus; j++)
+                        fprintf(f, " %10u", j % 3);
+                fprintf(f, " IR-PCI-MSIX-0000:c1:00.0   %u-edge      mlx5_comp%u", irq, irq);
+        }
+        fprintf(f, "\n NMI:");
+        for (unsigned j = 0; j < ncpus; j++)
+                fprintf(f, " %10u", 1);
+        fprintf(f, "   Non-maskable interrupts\n");
+        fclose(f);
+        ck_assert_uint_gt(len / (nirqs + 2), INTERRUPTS_READ_BUF);
+
+        read_pipe(text, 4096, &buf, &t);
+        ck_assert_uint_eq(t.ncols, ncpus);
+        ck_assert_uint_eq(t.col_cpu[ncpus - 1], ncpus - 1);
+        ck_assert_uint_eq(t.nrows, nirqs);
+        ck_assert_uint_eq(t.skipped_lines, 0);
+        check_row(&t, 119, "IR-PCI-MSIX-0000:c1:00.0", "19-edge", "mlx5_comp19",
+                  (uint64_t) ncpus / 3 * 3 + ncpus % 3 - 1);   /* … 0 1 2 0 1 */
+        ck_assert_uint_eq(buf.cap, 2 * INTERRUPTS_READ_BUF);
+        ck_assert_uint_lt(buf.cap, len / 4);
+        interrupts_table_done(&t);
+        textbuf_done(&buf);
+        free(text);
+}
+END_TEST
+
+START_TEST(a_file_without_a_header_reads_as_einval)
+{
+        struct interrupts_table t;
+        struct textbuf buf = {};
+        pid_t pid;
+        int fd;
+
+        fd = pipe_of("", 1, &pid);
+        ck_assert_int_eq(interrupts_read(fd, "empty", &buf, &t), -EINVAL);
+        ck_assert_uint_eq(t.nrows, 0);
+        ck_assert_ptr_null(t.rows);
+        close(fd);
+        reap(pid);
+
+        fd = pipe_of("  0:  5  IO-APIC 2-edge timer\n", 3, &pid);
+        ck_assert_int_eq(interrupts_read(fd, "no-header", &buf, &t), -EINVAL);
+        ck_assert_ptr_null(t.col_cpu);
+        close(fd);
+        reap(pid);
+
+        /* A header without a newline at the end of the file is a table without rows. */
+        read_pipe("      CPU0       CPU1", 5, &buf, &t);
+        ck_assert_uint_eq(t.ncols, 2);
+        ck_assert_uint_eq(t.nrows, 0);
+        interrupts_table_done(&t);
+
+        /* The last line counts without its newline; malformed lines are still counted. */
+        read_pipe("      CPU0\n  1: 9 IO-APIC 1-edge i8042\n  2: x\n  3: 4 IO-APIC 3-edge z", 4,
+                  &buf, &t);
+        ck_assert_uint_eq(t.nrows, 2);
+        ck_assert_uint_eq(t.skipped_lines, 1);
+        check_row(&t, 3, "IO-APIC", "3-edge", "z", 4);
+        interrupts_table_done(&t);
+        textbuf_done(&buf);
+}
+END_TEST
+
 /* ---- Shared helpers ---- */
 
 START_TEST(procfs_numbers)
@@ -718,6 +942,10 @@ Suite *test_suite(void)
         tcase_add_test(captures, capture_06_milan_128_cpus);
         tcase_add_test(captures, capture_07_pci_address_as_action);
         tcase_add_test(captures, capture_vm_kernel_6_18);
+        tcase_add_test(captures, every_capture_reads_as_it_parses);
+        tcase_add_test(captures, lines_cut_across_reads_are_parsed_whole);
+        tcase_add_test(captures, a_line_longer_than_the_buffer_grows_it);
+        tcase_add_test(captures, a_file_without_a_header_reads_as_einval);
         suite_add_tcase(s, captures);
         return s;
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "irqbal/cpuset.h"
 #include "irqbal/inventory.h"
@@ -136,6 +137,17 @@ static void ck_cpulist(hwloc_const_bitmap_t set, const char *expected)
         free(s);
 }
 
+static int unlink_rel(const char *rel)
+{
+        char *path;
+        int r;
+
+        ck_assert_int_ge(asprintf(&path, "%s/%s", dir, rel), 0);
+        r = unlink(path);
+        free(path);
+        return r;
+}
+
 START_TEST(every_numbered_row_becomes_an_irq)
 {
         ck_assert_uint_eq(inv.n, 7);
@@ -219,6 +231,37 @@ START_TEST(placement_files)
 }
 END_TEST
 
+/* A cycle reads one IRQ's mask, and its effective CPU only when asked (a move irqbald
+ * wrote) or when the mask changed: the kernel picks another CPU only then. */
+START_TEST(refreshing_one_irq_reads_its_effective_cpu_when_needed)
+{
+        struct irq *i38 = &inv.irqs[irq(38) - inv.irqs];
+        hwloc_bitmap_t scratch = hwloc_bitmap_alloc();
+
+        write_irq(38, "0-1", "0", "2", 0644);
+        ck_assert(!inventory_refresh_irq(&root, i38, false, scratch));
+        ck_cpulist(i38->effective, "1");
+        ck_assert(!inventory_refresh_irq(&root, i38, true, scratch));
+        ck_cpulist(i38->effective, "0");
+
+        write_irq(38, "1", "1", "2", 0644);
+        ck_assert(inventory_refresh_irq(&root, i38, false, scratch));
+        ck_cpulist(i38->affinity, "1");
+        ck_cpulist(i38->effective, "1");
+        ck_assert(i38->has_effective);
+        /* The hint is the driver's and does not change: not read again. */
+        ck_cpulist(i38->hint, "1");
+
+        /* Gone: nothing changes until the rescan that its absence from /proc/stat
+         * brings. */
+        ck_assert_int_eq(unlink_rel("proc/irq/38/smp_affinity_list"), 0);
+        ck_assert_int_eq(unlink_rel("proc/irq/38/smp_affinity"), 0);
+        ck_assert(!inventory_refresh_irq(&root, i38, true, scratch));
+        ck_cpulist(i38->affinity, "1");
+        hwloc_bitmap_free(scratch);
+}
+END_TEST
+
 START_TEST(a_missing_proc_irq_directory_is_reported_not_fatal)
 {
         struct irq_inventory other;
@@ -255,6 +298,7 @@ Suite *test_suite(void)
         tcase_add_test(tc, legacy_lines);
         tcase_add_test(tc, movable_means_writable_and_handled);
         tcase_add_test(tc, placement_files);
+        tcase_add_test(tc, refreshing_one_irq_reads_its_effective_cpu_when_needed);
         tcase_add_test(tc, sysfs_irq_names_the_chip_and_trigger);
         tcase_add_test(tc, a_missing_proc_irq_directory_is_reported_not_fatal);
         tcase_add_test(tc, class_names_round_trip);

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The observer reads /proc/interrupts once and then only /proc/stat's intr line, until
- * that line says the set of IRQs or CPUs changed. */
+ * that line says the set of IRQs or CPUs changed; and placements once, then per cycle
+ * only those irqbald wrote and a rotating slice of the others. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
+#include "irqbal/cpuset.h"
 #include "irqbal/observer.h"
 #include "testlib.h"
 
@@ -147,6 +150,128 @@ START_TEST(without_proc_stat_every_cycle_reads_proc_interrupts)
 }
 END_TEST
 
+/* IRQs FIRST … FIRST+N-1: movable NIC queues on CPUs 0-1, running on CPU 0. */
+static void write_queues(unsigned first, unsigned n)
+{
+        GString *rows = g_string_new(NULL);
+        unsigned irqs[64];
+        unsigned long long counts[64];
+
+        ck_assert_uint_le(n, ELEMENTSOF(irqs));
+        for (unsigned i = 0; i < n; i++) {
+                unsigned irq = first + i;
+                char rel[64], *path;
+
+                g_string_append_printf(rows, " %u: 10 0 PCI-MSIX-0000:00:04.0 %u-edge eth0-%u\n",
+                                       irq, i, i);
+                snprintf(rel, sizeof(rel), "proc/irq/%u/smp_affinity_list", irq);
+                tl_write(dir, rel, "0-1\n");
+                snprintf(rel, sizeof(rel), "proc/irq/%u/effective_affinity_list", irq);
+                tl_write(dir, rel, "0\n");
+                snprintf(rel, sizeof(rel), "proc/irq/%u/smp_affinity", irq);
+                tl_write(dir, rel, "3\n");
+                ck_assert_int_ge(asprintf(&path, "%s/%s", dir, rel), 0);
+                ck_assert_int_eq(chmod(path, 0644), 0);
+                free(path);
+                irqs[i] = irq;
+                counts[i] = 10;
+        }
+        write_interrupts(rows->str);
+        write_stat(first + n, irqs, counts, n, 2);
+        g_string_free(rows, TRUE);
+}
+
+/* Someone (irqbald, an admin) sets IRQ's mask and the CPU the kernel picked. */
+static void move(unsigned irq, const char *affinity, const char *effective)
+{
+        char rel[64];
+
+        snprintf(rel, sizeof(rel), "proc/irq/%u/smp_affinity_list", irq);
+        tl_write(dir, rel, "%s\n", affinity);
+        snprintf(rel, sizeof(rel), "proc/irq/%u/effective_affinity_list", irq);
+        tl_write(dir, rel, "%s\n", effective);
+}
+
+static void check_placement(unsigned number, const char *affinity, const char *effective)
+{
+        const struct irq *irq = inventory_find(&obs.inv, number);
+        char *a, *e;
+
+        ck_assert_ptr_nonnull(irq);
+        a = cpulist_format(irq->affinity);
+        e = cpulist_format(irq->effective);
+        ck_assert_msg(strcmp(a, affinity) == 0 && strcmp(e, effective) == 0,
+                      "IRQ %u: %s, effective %s; expected %s, effective %s", number, a, e,
+                      affinity, effective);
+        free(a);
+        free(e);
+}
+
+START_TEST(steady_cycles_read_the_written_irqs_and_a_slice)
+{
+        const unsigned written[] = { 41 };
+        uint64_t reads;
+
+        /* 40 IRQs: a slice of OBSERVER_SLICE_MIN (16) goes round in 3 cycles. */
+        write_queues(40, 40);
+        ck_assert_int_eq(observer_read(&obs, 0), 0);
+        ck_assert_uint_eq(obs.inv.n, 40);
+        /* Read with the inventory: nothing to read again in the same cycle. */
+        ck_assert_int_eq(observer_refresh_placement(&obs, NULL, 0), 0);
+        ck_assert_uint_eq(obs.placement_reads, 0);
+
+        /* irqbald moved IRQ 41; an admin pinned IRQ 79 and the kernel moved IRQ 50's
+         * vector without a mask change, which nothing makes it do but a CPU going
+         * offline. */
+        move(41, "1", "1");
+        move(79, "3", "3");
+        move(50, "0-1", "1");
+        ck_assert_int_eq(observer_read(&obs, 10), 0);
+        ck_assert_int_eq(observer_refresh_placement(&obs, written, 1), 0);
+        ck_assert_uint_eq(obs.placement_reads, 1 + OBSERVER_SLICE_MIN);
+        check_placement(41, "1", "1");
+        check_placement(79, "0-1", "0");
+        check_placement(50, "0-1", "0");
+
+        /* The slice goes on from where it stopped: IRQ 79 is the 40th. */
+        reads = obs.placement_reads;
+        ck_assert_int_eq(observer_refresh_placement(&obs, NULL, 0), 0);
+        ck_assert_uint_eq(obs.placement_reads, reads + OBSERVER_SLICE_MIN);
+        check_placement(79, "0-1", "0");
+        ck_assert_int_eq(observer_refresh_placement(&obs, NULL, 0), 0);
+        check_placement(79, "3", "3");
+        ck_assert_uint_eq(obs.full_reads, 1);
+}
+END_TEST
+
+START_TEST(a_change_of_online_cpus_reads_every_placement)
+{
+        struct topology topo = { .online = hwloc_bitmap_alloc() };
+        uint64_t reads;
+
+        hwloc_bitmap_set_range(topo.online, 0, 1);
+        observer_done(&obs);
+        observer_init(&obs, &root, &topo);
+        write_queues(40, 40);
+        ck_assert_int_eq(observer_read(&obs, 0), 0);
+        ck_assert_int_eq(observer_refresh_placement(&obs, NULL, 0), 0);
+        ck_assert_int_eq(observer_read(&obs, 10), 0);
+        ck_assert_int_eq(observer_refresh_placement(&obs, NULL, 0), 0);
+        ck_assert_uint_eq(obs.placement_reads, OBSERVER_SLICE_MIN);
+
+        /* CPU 1 goes offline: the kernel breaks every mask that loses all its CPUs. */
+        hwloc_bitmap_clr(topo.online, 1);
+        move(79, "0", "0");
+        reads = obs.placement_reads;
+        ck_assert_int_eq(observer_read(&obs, 10), 0);
+        ck_assert_int_eq(observer_refresh_placement(&obs, NULL, 0), 0);
+        ck_assert_uint_eq(obs.placement_reads, reads + 40);
+        check_placement(79, "0", "0");
+        observer_done(&obs);
+        hwloc_bitmap_free(topo.online);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
         Suite *s = suite_create("observer");
@@ -157,6 +282,8 @@ Suite *test_suite(void)
         tcase_add_test(tc, a_new_irq_in_intr_brings_a_full_rescan);
         tcase_add_test(tc, a_counter_going_down_or_a_cpu_leaving_brings_a_rescan);
         tcase_add_test(tc, without_proc_stat_every_cycle_reads_proc_interrupts);
+        tcase_add_test(tc, steady_cycles_read_the_written_irqs_and_a_slice);
+        tcase_add_test(tc, a_change_of_online_cpus_reads_every_placement);
         suite_add_tcase(s, tc);
         return s;
 }
