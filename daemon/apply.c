@@ -14,6 +14,10 @@
  * cycles: a vector move in progress usually completes within a cycle, and an IRQ that
  * stays busy must not cost a write every cycle. */
 #define BACKOFF_MAX_CYCLES 32u
+/* How long CPUs whose vectors were full stay avoided: 10 minutes at the default
+ * interval, long enough not to hammer them, short enough to use them again once
+ * IRQs have left. */
+#define FULL_CPUS_RETRY_CYCLES 60u
 
 /* What apply remembers about one IRQ it wrote or tried to write. */
 struct irq_state {
@@ -21,7 +25,6 @@ struct irq_state {
         hwloc_bitmap_t original;   /* the mask before irqbald first moved it; NULL until then */
         hwloc_bitmap_t written;    /* what the kernel took from our last write; NULL if none */
         hwloc_bitmap_t before;     /* the kernel's mask just before that write */
-        hwloc_bitmap_t full_cpus;  /* CPUs that answered ENOSPC for it; NULL if none */
         uint64_t count_at_write;   /* its interrupt count when we wrote */
         bool verify_pending;       /* written, not yet seen to take effect */
         bool in_readback;          /* listed in apply_state.readback */
@@ -42,6 +45,11 @@ struct apply_state {
         char *default_original;    /* default_smp_affinity before our first write, as read */
         hwloc_bitmap_t default_written;  /* what we last wrote there */
         struct apply_counters totals;
+        /* CPUs whose interrupt vectors were full (ENOSPC): vectors are per CPU, so no
+         * IRQ fits there, not just the one refused. Until full_until, when IRQs may
+         * have left them and they are tried again. */
+        hwloc_bitmap_t full_cpus;
+        uint64_t full_until;
         /* The IRQs whose mask the next apply_verify() must see fresh, without
          * duplicates: written and not seen to take effect yet, or found changed just
          * before a write. Kept across cycles, so that listing them does not allocate. */
@@ -65,7 +73,6 @@ static void irq_state_free(void *p)
         hwloc_bitmap_free(s->original);
         hwloc_bitmap_free(s->written);
         hwloc_bitmap_free(s->before);
-        hwloc_bitmap_free(s->full_cpus);
         free(s);
 }
 
@@ -80,7 +87,8 @@ int apply_state_new(const struct irqbal_root *root, const struct apply_config *c
         a->config = *config;
         a->irqs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, irq_state_free);
         a->scratch = hwloc_bitmap_alloc();
-        if (!a->scratch) {
+        a->full_cpus = hwloc_bitmap_alloc();
+        if (!a->scratch || !a->full_cpus) {
                 apply_state_free(a);
                 return -ENOMEM;
         }
@@ -102,6 +110,7 @@ void apply_state_free(struct apply_state *a)
         hwloc_bitmap_free(a->default_written);
         free(a->readback);
         hwloc_bitmap_free(a->scratch);
+        hwloc_bitmap_free(a->full_cpus);
         free(a);
 }
 
@@ -245,11 +254,9 @@ bool apply_may_balance(const struct apply_state *a, unsigned irq, const char **r
         return false;
 }
 
-hwloc_const_bitmap_t apply_full_cpus(const struct apply_state *a, unsigned irq)
+hwloc_const_bitmap_t apply_full_cpus(const struct apply_state *a)
 {
-        const struct irq_state *s = state_find(a, irq);
-
-        return s && s->full_cpus && !hwloc_bitmap_iszero(s->full_cpus) ? s->full_cpus : NULL;
+        return hwloc_bitmap_iszero(a->full_cpus) ? NULL : a->full_cpus;
 }
 
 void apply_irq_counters(const struct apply_state *a, unsigned irq, struct apply_counters *ret)
@@ -344,6 +351,10 @@ int apply_verify(struct apply_state *a, const struct irq_inventory *inv,
         size_t k = 0;
 
         a->cycle++;
+        if (a->cycle >= a->full_until && !hwloc_bitmap_iszero(a->full_cpus)) {
+                log_info("Trying again CPUs whose interrupt vectors were full.");
+                hwloc_bitmap_zero(a->full_cpus);
+        }
         g_hash_table_iter_init(&iter, a->irqs);
         while (g_hash_table_iter_next(&iter, NULL, &value)) {
                 struct irq_state *s = value;
@@ -393,11 +404,11 @@ static bool write_failed(struct apply_state *a, struct irq_state *s, hwloc_const
                            "leaving it where it is", s->irq, mask, errno_name(e));
                 break;
         case ENOSPC:
-                if (!s->full_cpus && !(s->full_cpus = hwloc_bitmap_alloc()))
-                        return false;
-                hwloc_bitmap_or(s->full_cpus, s->full_cpus, target);
+                hwloc_bitmap_or(a->full_cpus, a->full_cpus, target);
+                a->full_until = a->cycle + FULL_CPUS_RETRY_CYCLES;
                 log_info("IRQ %u: no free interrupt vectors on CPU(s) %s (ENOSPC); "
-                         "avoiding them for this IRQ", s->irq, mask);
+                         "no IRQ goes there for the next %u cycles", s->irq, mask,
+                         FULL_CPUS_RETRY_CYCLES);
                 break;
         case EINVAL:
         case ERANGE:

@@ -286,13 +286,23 @@ static int build_policy_input(struct manager *m, struct policy_input *in)
                  * spans several CPUs was never placed: the kernel's pick inside the mask
                  * is no placement worth keeping, so the policy sees the mask. */
                 bool effective;
-                hwloc_const_bitmap_t full = apply_full_cpus(m->apply, irq->number);
+                hwloc_const_bitmap_t full = apply_full_cpus(m->apply);
                 char note[160], origin[128];
                 const char *why = NULL;
 
                 hwloc_bitmap_copy(m->allowed[i], m->topo->usable);
-                if (full)
+                if (full) {
+                        hwloc_const_bitmap_t here = irq->has_effective &&
+                                                    !hwloc_bitmap_iszero(irq->effective) ?
+                                                    irq->effective : irq->affinity;
+
                         hwloc_bitmap_andnot(m->allowed[i], m->allowed[i], full);
+                        /* An IRQ placed on a full CPU holds its vector there: it may
+                         * stay, it just gets no company. */
+                        if (hwloc_bitmap_weight(here) == 1 && hwloc_bitmap_isincluded(here, full) &&
+                            hwloc_bitmap_isincluded(here, m->topo->usable))
+                                hwloc_bitmap_or(m->allowed[i], m->allowed[i], here);
+                }
                 if (e->cpus)
                         hwloc_bitmap_and(m->allowed[i], m->allowed[i], e->cpus);
                 /* A policy file's ban, then the kernel's refusal, someone else's pin or
@@ -802,7 +812,7 @@ int manager_explain(struct manager *m, unsigned number, GString *out)
                 g_string_append(out, "  Placement: not in the last plan (not balanced then)\n");
         else
                 g_string_append(out, "  Placement: no plan yet\n");
-        full = apply_full_cpus(m->apply, number);
+        full = apply_full_cpus(m->apply);
         if (full) {
                 _cleanup_free_ char *f = cpulist_format(full);
 

@@ -15,7 +15,7 @@
  *     apply_verify(a, inv, online);            fresh inventory: did last cycle's
  *                                              writes stick? someone else's pins?
  *     apply_may_balance(a, irq, &why);         per IRQ: leave it out of the policy?
- *     apply_full_cpus(a, irq);                 per IRQ: CPUs to take out of allowed
+ *     apply_full_cpus(a);                      CPUs to take out of every allowed set
  *     apply_plan(a, inv, &plan, &stats);       write what changed
  *
  * and apply_restore() on stop puts back the masks found before irqbald wrote them.
@@ -88,9 +88,10 @@ int apply_restore(struct apply_state *a);
  * apply_plan(). */
 bool apply_may_balance(const struct apply_state *a, unsigned irq, const char **ret_reason);
 
-/* CPUs whose vectors were full for IRQ (ENOSPC): the caller removes them from its
- * allowed set. NULL when none. Owned by A. */
-hwloc_const_bitmap_t apply_full_cpus(const struct apply_state *a, unsigned irq);
+/* CPUs whose interrupt vectors were found full (a write answered ENOSPC), for every
+ * IRQ: vectors are per CPU. The caller removes them from the allowed sets; they are
+ * tried again some cycles later. NULL when none. Owned by A. */
+hwloc_const_bitmap_t apply_full_cpus(const struct apply_state *a);
 
 /* Per IRQ (zeros for an IRQ never written) and over all IRQs since the start. */
 void apply_irq_counters(const struct apply_state *a, unsigned irq, struct apply_counters *ret);
