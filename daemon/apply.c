@@ -243,6 +243,19 @@ static void count_failed(struct apply_state *a, struct irq_state *s)
         a->totals.failed_moves++;
 }
 
+enum apply_hold apply_irq_hold(const struct apply_state *a, unsigned irq)
+{
+        const struct irq_state *s = state_find(a, irq);
+
+        if (!s)
+                return APPLY_HOLD_NONE;
+        if (s->refused)
+                return APPLY_HOLD_REFUSED;
+        if (s->pinned)
+                return APPLY_HOLD_PINNED;
+        return a->cycle < s->retry_at ? APPLY_HOLD_BACKING_OFF : APPLY_HOLD_NONE;
+}
+
 bool apply_may_balance(const struct apply_state *a, unsigned irq, const char **ret_reason)
 {
         const struct irq_state *s = state_find(a, irq);

@@ -673,22 +673,27 @@ int manager_preview_plan(struct manager *m, struct plan *ret)
 
 const char *manager_irq_state(const struct manager *m, const struct irq *irq)
 {
-        const char *why;
+        size_t i = (size_t) (irq - m->obs.inv.irqs);
+        bool effects_current = m->effects_valid && m->effects_obs_generation == m->obs.generation &&
+                               m->effects_config_generation == m->config_generation &&
+                               i < m->obs.inv.n;
 
         if (!irq->movable)
                 return "unmovable";
-        if (m->effects_valid && m->effects_obs_generation == m->obs.generation &&
-            m->effects_config_generation == m->config_generation &&
-            (size_t) (irq - m->obs.inv.irqs) < m->obs.inv.n && m->effects[irq - m->obs.inv.irqs].ban)
+        if (effects_current && m->effects[i].ban)
                 return "banned";
-        if (!apply_may_balance(m->apply, irq->number, &why) || irq->balancing_note) {
-                why = irq->balancing_note ? irq->balancing_note : why;
-                if (why && strncmp(why, "pinned", 6) == 0)
-                        return "pinned";
-                if (why && strstr(why, "refused"))
-                        return "refused";
+        switch (apply_irq_hold(m->apply, irq->number)) {
+        case APPLY_HOLD_REFUSED:
+                return "refused";
+        case APPLY_HOLD_PINNED:
+                return "pinned";
+        case APPLY_HOLD_BACKING_OFF:
                 return "backing-off";
+        case APPLY_HOLD_NONE:
+                break;
         }
+        /* Not in the last plan: no allowed CPU was usable (CPUs=, full vectors, all
+         * reserved by exclusive IRQs). */
         if (m->have_plan && !plan_find(&m->plan, irq->number))
                 return "no-usable-cpu";
         return "balanced";

@@ -88,6 +88,15 @@ int apply_restore(struct apply_state *a);
  * apply_plan(). */
 bool apply_may_balance(const struct apply_state *a, unsigned irq, const char **ret_reason);
 
+/* Why apply leaves an IRQ out of balancing, as a state for reports. */
+enum apply_hold {
+        APPLY_HOLD_NONE,        /* apply_may_balance() is true */
+        APPLY_HOLD_REFUSED,     /* the kernel refused to move it (EPERM/EIO): for good */
+        APPLY_HOLD_PINNED,      /* someone else set its mask */
+        APPLY_HOLD_BACKING_OFF, /* a transient error; tried again later */
+};
+enum apply_hold apply_irq_hold(const struct apply_state *a, unsigned irq);
+
 /* CPUs whose interrupt vectors were found full (a write answered ENOSPC), for every
  * IRQ: vectors are per CPU. The caller removes them from the allowed sets; they are
  * tried again some cycles later. NULL when none. Owned by A. */

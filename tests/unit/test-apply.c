@@ -312,6 +312,7 @@ START_TEST(refused_irq_is_never_retried)
         ck_assert_uint_eq(stats.failed, 2);
         check_balanceable(&fx, 10, "kernel refused affinity change (EIO)");
         check_balanceable(&fx, 11, "kernel refused affinity change (EPERM)");
+        ck_assert_int_eq(apply_irq_hold(fx.apply, 11), APPLY_HOLD_REFUSED);
         ck_assert_uint_eq(failed_moves(&fx, 10), 1);
 
         /* Even when the kernel would now take it, it is not asked again. */
@@ -382,6 +383,7 @@ START_TEST(busy_kernel_is_retried_with_backoff)
         for (unsigned i = 0; i < n; i++)
                 ck_assert_uint_eq(tries[i], expected[i]);
         check_balanceable(&fx, 10, "kernel busy (EBUSY), retrying later");
+        ck_assert_int_eq(apply_irq_hold(fx.apply, 10), APPLY_HOLD_BACKING_OFF);
 
         /* Once the kernel takes it, the next failure starts over at one cycle. */
         fx_refuse(&fx, 10, "EAGAIN 0");
@@ -427,6 +429,8 @@ START_TEST(external_pin_is_left_alone)
         fx_set_mask(&fx, 10, "4-7");    /* a tuning script */
         stats = fx_cycle(&fx, "10:2", "12:3");
         ck_assert_uint_eq(stats.changed, 0);
+        ck_assert_int_eq(apply_irq_hold(fx.apply, 10), APPLY_HOLD_PINNED);
+        ck_assert_int_eq(apply_irq_hold(fx.apply, 999), APPLY_HOLD_NONE);
         check_balanceable(&fx, 10, "pinned to 4-7 by someone else");
         check_balanceable(&fx, 12, NULL);
         stats = fx_cycle(&fx, "10:1", "12:3");
