@@ -33,7 +33,6 @@ static void write_counts(unsigned c40, unsigned c41, double uptime)
 
 static void setup(void)
 {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
         root = tl_mkdtemp();
         tl_write(root, "sys/devices/system/cpu/online", "0-3\n");
@@ -48,10 +47,7 @@ static void setup(void)
         write_counts(1000, 1000, 100.0);
 
         notify_path = g_strdup_printf("%s/notify.sock", root);
-        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", notify_path);
-        notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        ck_assert_int_ge(notify_fd, 0);
-        ck_assert_int_eq(bind(notify_fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
+        notify_fd = tl_notify_socket(notify_path);
 }
 
 static void teardown(void)

@@ -155,7 +155,6 @@ static void write_counts(unsigned count, bool third, double uptime)
 
 static void setup(void)
 {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
         /* Our broadcasts, and the daemon's monitor, stay in this namespace. */
         ck_assert_msg(unshare(CLONE_NEWNET) == 0, "unshare(CLONE_NEWNET): %s", strerror(errno));
@@ -170,10 +169,7 @@ static void setup(void)
         log_path = g_strdup_printf("%s/irqbald.log", root);
 
         notify_path = g_strdup_printf("%s/notify.sock", root);
-        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", notify_path);
-        notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        ck_assert_int_ge(notify_fd, 0);
-        ck_assert_int_eq(bind(notify_fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
+        notify_fd = tl_notify_socket(notify_path);
 }
 
 static void teardown(void)

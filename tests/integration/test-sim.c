@@ -109,14 +109,15 @@ static char *sim_binary(void)
         return g_build_filename(b ? b : TOP_BUILDDIR, "irqbal-sim", NULL);
 }
 
-/* Runs irqbal-sim on a scenario written from TEXT; returns its stdout. */
-static char *run_sim(const char *dir, const char *root, const char *text, const char *const *extra)
+/* Runs irqbal-sim on a scenario written from TEXT; returns whether it succeeded, with
+ * its stdout and stderr in *OUT and *ERR. */
+static bool spawn_sim(const char *dir, const char *root, const char *text, const char *const *extra,
+                      char **out, char **err)
 {
         g_autofree char *scenario = g_build_filename(dir, "scenario.ini", NULL);
         g_autofree char *sim = sim_binary();
         g_autoptr(GPtrArray) argv = g_ptr_array_new();
         g_autoptr(GError) error = NULL;
-        char *out = NULL, *err = NULL;
         int status;
 
         ck_assert(g_file_set_contents(scenario, text, -1, NULL));
@@ -129,9 +130,18 @@ static char *run_sim(const char *dir, const char *root, const char *text, const 
                 g_ptr_array_add(argv, (char *) extra[i]);
         g_ptr_array_add(argv, NULL);
         ck_assert_msg(g_spawn_sync(NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                                   &out, &err, &status, &error), "cannot run %s: %s", sim,
+                                   out, err, &status, &error), "cannot run %s: %s", sim,
                       error ? error->message : "?");
-        ck_assert_msg(g_spawn_check_wait_status(status, NULL), "irqbal-sim failed:\n%s%s", out, err);
+        return g_spawn_check_wait_status(status, NULL);
+}
+
+/* Runs irqbal-sim on a scenario written from TEXT; returns its stdout. */
+static char *run_sim(const char *dir, const char *root, const char *text, const char *const *extra)
+{
+        char *out = NULL, *err = NULL;
+
+        ck_assert_msg(spawn_sim(dir, root, text, extra, &out, &err), "irqbal-sim failed:\n%s%s",
+                      out, err);
         g_free(err);
         return out;
 }
@@ -139,27 +149,11 @@ static char *run_sim(const char *dir, const char *root, const char *text, const 
 /* Runs irqbal-sim on a scenario it must refuse; returns its stderr. */
 static char *run_sim_fail(const char *dir, const char *root, const char *text, const char *const *extra)
 {
-        g_autofree char *scenario = g_build_filename(dir, "scenario.ini", NULL);
-        g_autofree char *sim = sim_binary();
-        g_autoptr(GPtrArray) argv = g_ptr_array_new();
-        g_autoptr(GError) error = NULL;
         g_autofree char *out = NULL;
         char *err = NULL;
-        int status;
 
-        ck_assert(g_file_set_contents(scenario, text, -1, NULL));
-        g_ptr_array_add(argv, sim);
-        g_ptr_array_add(argv, "--scenario");
-        g_ptr_array_add(argv, scenario);
-        g_ptr_array_add(argv, "--root");
-        g_ptr_array_add(argv, (char *) root);
-        for (size_t i = 0; extra && extra[i]; i++)
-                g_ptr_array_add(argv, (char *) extra[i]);
-        g_ptr_array_add(argv, NULL);
-        ck_assert_msg(g_spawn_sync(NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                                   &out, &err, &status, &error), "cannot run %s: %s", sim,
-                      error ? error->message : "?");
-        ck_assert_msg(!g_spawn_check_wait_status(status, NULL), "irqbal-sim accepted:\n%s\n%s", text, out);
+        ck_assert_msg(!spawn_sim(dir, root, text, extra, &out, &err), "irqbal-sim accepted:\n%s\n%s",
+                      text, out);
         return err;
 }
 

@@ -28,3 +28,6 @@ char *tl_read(const char *path);
  * temporary directory (*ret_tmpdir, for tl_rmtree) and returns the directory inside
  * it that holds the capture's sys/ and proc/. */
 char *tl_unpack_capture(const char *name, char **ret_tmpdir);
+/* A datagram socket bound at PATH, as systemd's NOTIFY_SOCKET: the test reads what the
+ * daemon sends with sd_notify(). Aborts the test if it cannot. */
+int tl_notify_socket(const char *path);
