@@ -411,12 +411,25 @@ static void touch(struct balancer *s, size_t slot)
 }
 
 /* Adds IRQ K's load and count to CPU index IDX (SIGN 1) or takes them away (-1). */
+/* What IRQ I weighs here: its load, but never less than an idle IRQ's. IRQs that
+ * measured no interrupts (an idle machine, a short --oneshot window) would otherwise
+ * all tie at zero and all go to the lowest CPU; a token load spreads them by count, and
+ * is far below any load worth a move. */
+#define IDLE_IRQ_LOAD 1e-6
+
+static double irq_load(const struct balancer *s, size_t i)
+{
+        double l = s->in->irqs[i].load;
+
+        return l > IDLE_IRQ_LOAD ? l : IDLE_IRQ_LOAD;
+}
+
 static void charge(struct balancer *s, size_t k, size_t idx, int sign)
 {
         const struct bal_irq *b = &s->b[k];
         size_t slot = s->m.slot_of[idx];
 
-        loadmap_add(&s->m, idx, sign * s->in->irqs[b->i].load);
+        loadmap_add(&s->m, idx, sign * irq_load(s, b->i));
         if (b->dev >= 0 && s->devs[b->dev].core) {
                 struct bal_dev *d = &s->devs[b->dev];
 
@@ -520,7 +533,7 @@ static size_t best_move(struct balancer *s, size_t a, size_t *ret_to, double *re
         s->stamp++;
         for (size_t k = s->head[a]; k != NONE; k = s->b[k].next) {
                 struct bal_irq *b = &s->b[k];
-                double x = s->in->irqs[b->i].load, gain;
+                double x = irq_load(s, b->i), gain;
                 size_t to;
 
                 b->gain = 0;
@@ -613,7 +626,7 @@ static int cmp_lpt(const void *x, const void *y, void *sp)
 {
         const struct balancer *s = sp;
         const struct bal_irq *a = &s->b[*(const size_t *) x], *b = &s->b[*(const size_t *) y];
-        double la = s->in->irqs[a->i].load, lb = s->in->irqs[b->i].load;
+        double la = irq_load(s, a->i), lb = irq_load(s, b->i);
 
         if (la != lb)
                 return la > lb ? -1 : 1;

@@ -315,6 +315,31 @@ START_TEST(balanced_zero_load_queues_spread_one_per_core)
 }
 END_TEST
 
+/* An idle machine (or a short --oneshot window) measures no interrupts at all: IRQs of
+ * different devices must still spread over the CPUs, not all tie onto CPU 0. */
+START_TEST(balanced_idle_irqs_of_many_devices_spread_by_count)
+{
+        struct topology *t = pt_synthetic(TWO_BY_TWO, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
+        struct plan p = {};
+        char dev[32];
+
+        for (unsigned d = 0; d < 8; d++) {
+                snprintf(dev, sizeof(dev), "0000:0%u:00.0", d + 1);
+                pt_add(s, 40 + d, dev, NULL, 0, 0.0);
+        }
+        for (unsigned i = 0; i < 8; i++)
+                pt_add(s, 60 + i, NULL, NULL, -1, 0.0);
+        run("balanced", s, &p);
+        /* Eight devices on node 0's eight cores, one each; eight IRQs without a
+         * device on eight more cores of the machine. */
+        assert_targets(&p, "0,2,4,6,8,10,12,14,16,18,20,22,24,26,28,30", "16 idle IRQs");
+        plan_done(&p);
+        pt_irqs_free(s);
+        topology_free(t);
+}
+END_TEST
+
 static void random_loads(struct pt_irqs *s, size_t n, unsigned long long seed, double lo, double hi)
 {
         for (size_t i = 0; i < n; i++) {
@@ -1049,6 +1074,7 @@ Suite *test_suite(void)
         tcase_add_test(bal, balanced_nic_on_node_1_lands_on_node_1);
         tcase_add_test(bal, balanced_idle_physical_cores_before_smt_siblings);
         tcase_add_test(bal, balanced_zero_load_queues_spread_one_per_core);
+        tcase_add_test(bal, balanced_idle_irqs_of_many_devices_spread_by_count);
         tcase_add_test(bal, balanced_peak_within_ten_percent_of_lower_bound);
         tcase_add_test(bal, balanced_noise_moves_nothing);
         tcase_add_test(bal, balanced_load_shift_moves_then_is_stable);
