@@ -56,6 +56,9 @@ struct apply_state {
         unsigned *readback;
         size_t n_readback, readback_cap;
         hwloc_bitmap_t scratch;    /* a mask read back from the kernel */
+        /* The last apply_verify() changed what apply_may_balance() or apply_full_cpus()
+         * say, or saw a move the kernel made, undid or refused: see apply_settled(). */
+        bool verify_changed;
 };
 
 void apply_config_default(struct apply_config *c)
@@ -256,6 +259,11 @@ enum apply_hold apply_irq_hold(const struct apply_state *a, unsigned irq)
         return a->cycle < s->retry_at ? APPLY_HOLD_BACKING_OFF : APPLY_HOLD_NONE;
 }
 
+bool apply_settled(const struct apply_state *a)
+{
+        return !a->verify_changed && a->n_readback == 0;
+}
+
 bool apply_may_balance(const struct apply_state *a, unsigned irq, const char **ret_reason)
 {
         const struct irq_state *s = state_find(a, irq);
@@ -317,10 +325,12 @@ static int verify_one(struct apply_state *a, struct irq_state *s, const struct i
                         s->force_write = true;
                 }
                 s->verify_pending = false;
+                a->verify_changed = true;
                 return 0;
         }
 
         s->verify_pending = false;
+        a->verify_changed = true;
         now = cpulist_format(irq->affinity);
         ours = cpulist_format(s->written);
         if (!now || !ours)
@@ -364,9 +374,11 @@ int apply_verify(struct apply_state *a, const struct irq_inventory *inv,
         size_t k = 0;
 
         a->cycle++;
+        a->verify_changed = false;
         if (a->cycle >= a->full_until && !hwloc_bitmap_iszero(a->full_cpus)) {
                 log_info("Trying again CPUs whose interrupt vectors were full.");
                 hwloc_bitmap_zero(a->full_cpus);
+                a->verify_changed = true;
         }
         g_hash_table_iter_init(&iter, a->irqs);
         while (g_hash_table_iter_next(&iter, NULL, &value)) {
@@ -378,8 +390,13 @@ int apply_verify(struct apply_state *a, const struct irq_inventory *inv,
                         /* Its number may come back for another device: start afresh. */
                         log_debug("IRQ %u is gone; forgetting it", s->irq);
                         g_hash_table_iter_remove(&iter);
+                        a->verify_changed = true;
                         continue;
                 }
+                /* A back-off running or ending this cycle: apply_may_balance() may
+                 * say otherwise any cycle now. */
+                if (s->retry_at > 0 && a->cycle <= s->retry_at)
+                        a->verify_changed = true;
                 r = verify_one(a, s, irq, online);
                 if (r < 0)
                         return r;

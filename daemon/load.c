@@ -110,8 +110,10 @@ void load_estimate(struct irq *irqs, size_t n, const struct cpu_irq_time *times,
         }
 }
 
-void load_update_planned(struct irq *irqs, size_t n)
+size_t load_update_planned(struct irq *irqs, size_t n)
 {
+        size_t changed = 0;
+
         for (size_t i = 0; i < n; i++) {
                 struct irq *irq = &irqs[i];
                 double p = irq->planned_load, l = irq->load;
@@ -120,6 +122,8 @@ void load_update_planned(struct irq *irqs, size_t n)
                 if (!irq->has_planned_load || (outside && fabs(l - p) > DEAD_BAND_FLOOR)) {
                         irq->planned_load = irq->load;
                         irq->has_planned_load = true;
+                        changed++;
                 }
         }
+        return changed;
 }

@@ -101,9 +101,13 @@ void manager_free(struct manager *m)
         sd_event_unref(m->event);
         if (m->topo)
                 observer_done(&m->obs);
-        for (size_t i = 0; i < m->pirqs_cap; i++)
+        for (size_t i = 0; i < m->pirqs_cap; i++) {
                 hwloc_bitmap_free(m->allowed[i]);
+                hwloc_bitmap_free(m->plan_current[i]);
+        }
         free(m->allowed);
+        free(m->plan_current);
+        hwloc_bitmap_free(m->plan_usable);
         free(m->pirqs);
         plan_done(&m->plan);
         plan_done(&m->next_plan);
@@ -213,10 +217,18 @@ static int reserve_policy_input(struct manager *m, size_t n)
         if (!a)
                 return -ENOMEM;
         m->allowed = a;
+        hwloc_bitmap_t *c = realloc(m->plan_current, n * sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        m->plan_current = c;
         for (; m->pirqs_cap < n; m->pirqs_cap++) {
                 m->allowed[m->pirqs_cap] = hwloc_bitmap_alloc();
-                if (!m->allowed[m->pirqs_cap])
+                m->plan_current[m->pirqs_cap] = hwloc_bitmap_alloc();
+                if (!m->allowed[m->pirqs_cap] || !m->plan_current[m->pirqs_cap]) {
+                        hwloc_bitmap_free(m->allowed[m->pirqs_cap]);
+                        hwloc_bitmap_free(m->plan_current[m->pirqs_cap]);
                         return -ENOMEM;
+                }
         }
         return 0;
 }
@@ -269,6 +281,17 @@ static int set_balancing_note(struct irq *irq, const char *note)
         return 0;
 }
 
+/* Where the policy sees IRQ run: its effective CPU. But a movable IRQ whose mask still
+ * spans several CPUs was never placed: the kernel's pick inside the mask is no placement
+ * worth keeping, so the policy sees the mask. */
+static hwloc_const_bitmap_t placement_seen(const struct irq *irq)
+{
+        bool effective = irq->has_effective && !hwloc_bitmap_iszero(irq->effective) &&
+                         (!irq_is_balanced(irq) || hwloc_bitmap_weight(irq->affinity) == 1);
+
+        return effective ? irq->effective : irq->affinity;
+}
+
 static int build_policy_input(struct manager *m, struct policy_input *in)
 {
         const struct irq_inventory *inv = &m->obs.inv;
@@ -282,10 +305,6 @@ static int build_policy_input(struct manager *m, struct policy_input *in)
                 struct irq *irq = &inv->irqs[i];
                 struct policy_irq *p = &m->pirqs[i];
                 const struct rule_effect *e = &m->effects[i];
-                /* Where it runs is the effective CPU. But a movable IRQ whose mask still
-                 * spans several CPUs was never placed: the kernel's pick inside the mask
-                 * is no placement worth keeping, so the policy sees the mask. */
-                bool effective;
                 hwloc_const_bitmap_t full = apply_full_cpus(m->apply);
                 char note[160], origin[128];
                 const char *why = NULL;
@@ -322,8 +341,6 @@ static int build_policy_input(struct manager *m, struct policy_input *in)
                 r = set_balancing_note(irq, why);
                 if (r < 0)
                         return r;
-                effective = irq->has_effective && !hwloc_bitmap_iszero(irq->effective) &&
-                            (!irq_is_balanced(irq) || hwloc_bitmap_weight(irq->affinity) == 1);
                 *p = (struct policy_irq) {
                         .irq = irq->number,
                         .name = irq->name,
@@ -333,7 +350,7 @@ static int build_policy_input(struct manager *m, struct policy_input *in)
                         .load = irq->planned_load * e->weight,
                         .movable = irq_is_balanced(irq) && !hwloc_bitmap_iszero(m->allowed[i]),
                         .allowed = m->allowed[i],
-                        .current = effective ? irq->effective : irq->affinity,
+                        .current = placement_seen(irq),
                         .hint = irq->hint,
                         .previous = previous_cpu(m, irq->number),
                         .policy = e->policy ? policy_find(e->policy) : NULL,
@@ -402,13 +419,74 @@ static int refresh_placement_for_cycle(struct manager *m)
         return observer_refresh_placement(&m->obs, written, n);
 }
 
+/* Whether two plans place every IRQ, and the default mask, the same. Both are sorted by
+ * IRQ number. */
+static bool plans_equal(const struct plan *a, const struct plan *b)
+{
+        if (a->n != b->n || !a->default_affinity != !b->default_affinity ||
+            (a->default_affinity && !hwloc_bitmap_isequal(a->default_affinity, b->default_affinity)))
+                return false;
+        for (size_t i = 0; i < a->n; i++)
+                if (a->items[i].irq != b->items[i].irq ||
+                    !hwloc_bitmap_isequal(a->items[i].cpus, b->items[i].cpus))
+                        return false;
+        return true;
+}
+
+/* Remembers what the plan just made was made from (see can_keep_plan()). SETTLED: it
+ * repeated the plan before and wrote nothing. A failed copy only means planning again
+ * next cycle. */
+static void remember_plan_input(struct manager *m, bool settled)
+{
+        const struct irq_inventory *inv = &m->obs.inv;
+
+        m->plan_settled = false;
+        if (!settled || (!m->plan_usable && !(m->plan_usable = hwloc_bitmap_alloc())))
+                return;
+        if (hwloc_bitmap_copy(m->plan_usable, m->topo->usable) < 0)
+                return;
+        for (size_t i = 0; i < inv->n; i++)
+                if (hwloc_bitmap_copy(m->plan_current[i], placement_seen(&inv->irqs[i])) < 0)
+                        return;
+        m->plan_obs_generation = m->obs.generation;
+        m->plan_config_generation = m->config_generation;
+        m->plan_full = apply_full_cpus(m->apply) != NULL;
+        m->plan_settled = true;
+}
+
+/* Whether this cycle's policy input is the last plan's, so that planning again would
+ * make the same plan and write nothing: the plan was a fixed point (it repeated the
+ * one before, so each IRQ's `previous` is its own target, and wrote nothing), no
+ * planned load left its dead band (CHANGED_LOADS), the inventory, configuration, usable
+ * CPUs and full-vector CPUs are the same, apply saw nothing new and has no move to
+ * verify (so its holds are the same), and every IRQ is where the policy saw it. The
+ * policies are deterministic on their input: none uses time or randomness. Any of
+ * these changing, or --dry-run (nothing moves, so nothing settles) and --oneshot,
+ * plans again. */
+static bool can_keep_plan(const struct manager *m, size_t changed_loads)
+{
+        const struct irq_inventory *inv = &m->obs.inv;
+
+        if (!m->have_plan || !m->plan_settled || changed_loads > 0 || m->opts->dry_run ||
+            m->opts->oneshot || m->plan_obs_generation != m->obs.generation ||
+            m->plan_config_generation != m->config_generation ||
+            !apply_settled(m->apply) || m->plan_full || apply_full_cpus(m->apply) ||
+            !hwloc_bitmap_isequal(m->plan_usable, m->topo->usable) || inv->n > m->pirqs_cap)
+                return false;
+        for (size_t i = 0; i < inv->n; i++)
+                if (!hwloc_bitmap_isequal(m->plan_current[i], placement_seen(&inv->irqs[i])))
+                        return false;
+        return true;
+}
+
 int manager_plan_and_apply(struct manager *m)
 {
         struct cpu_irq_time times[m->cpu_load_len ? m->cpu_load_len : 1];
         struct policy_input in;
         struct apply_stats stats = {};
         struct plan swap;
-        size_t n_times;
+        size_t n_times, changed_loads;
+        bool settled;
         int r;
 
         r = refresh_placement_for_cycle(m);
@@ -419,7 +497,13 @@ int manager_plan_and_apply(struct manager *m)
                 return log_error_errno(r, "Failed to check last cycle's placements: %m");
         n_times = cpu_irq_times(m, times, m->cpu_load_len);
         load_estimate(m->obs.inv.irqs, m->obs.inv.n, times, n_times, m->window);
-        load_update_planned(m->obs.inv.irqs, m->obs.inv.n);
+        changed_loads = load_update_planned(m->obs.inv.irqs, m->obs.inv.n);
+        if (can_keep_plan(m, changed_loads)) {
+                /* Nothing moves; the peak stays the last plan's. */
+                m->last_moves = 0;
+                m->cycles++;
+                return 0;
+        }
         r = build_policy_input(m, &in);
         if (r < 0)
                 return log_error_errno(r, "Failed to prepare the policy input: %m");
@@ -435,12 +519,14 @@ int manager_plan_and_apply(struct manager *m)
         m->last_moves = stats.changed;
         if (m->opts->dry_run && !m->opts->oneshot)
                 log_dry_run(m, &m->next_plan);
+        settled = m->have_plan && stats.changed == 0 && plans_equal(&m->next_plan, &m->plan);
         /* The two plans swap, each keeping its storage for the cycle after next. */
         swap = m->plan;
         m->plan = m->next_plan;
         m->next_plan = swap;
         m->have_plan = true;
         account_plan(m, &in);
+        remember_plan_input(m, settled);
         m->cycles++;
         return 0;
 }

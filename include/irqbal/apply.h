@@ -59,6 +59,12 @@ void apply_set_respect_external_pins(struct apply_state *a, bool respect);
 int apply_verify(struct apply_state *a, const struct irq_inventory *inv,
                  hwloc_const_bitmap_t online);
 
+/* True when the last apply_verify() found nothing new and nothing is left to verify:
+ * no move seen to happen, fail or be undone, no external pin or broken mask, no IRQ
+ * gone, no back-off running or ending, no full CPUs given back, no write waiting to be
+ * seen. apply_may_balance() and apply_full_cpus() then say what they said before it. */
+bool apply_settled(const struct apply_state *a);
+
 /* The IRQs whose affinity and effective affinity the next apply_verify() must see as
  * the kernel has them now, given INV's counts of this cycle: each one written, not yet
  * seen to take effect and interrupted since (its move has happened or failed now), or

@@ -21,5 +21,6 @@ void load_estimate(struct irq *irqs, size_t n, const struct cpu_irq_time *times,
                    size_t n_times, double window);
 
 /* Moves each IRQ's planned_load to its load only when they differ by more than the
- * dead band: a factor either way, and more than an absolute floor. */
-void load_update_planned(struct irq *irqs, size_t n);
+ * dead band: a factor either way, and more than an absolute floor. Returns how many
+ * planned loads it set: with none, a policy sees the same loads as last cycle. */
+size_t load_update_planned(struct irq *irqs, size_t n);

@@ -63,6 +63,14 @@ struct manager {
         struct plan plan;          /* the last plan made */
         struct plan next_plan;     /* the one being made; swaps with plan */
         bool have_plan;
+        /* What the last plan was made from, to tell a cycle whose policy would see
+         * the same input (manager_plan_and_apply() then keeps the plan). */
+        bool plan_settled;         /* it repeated the plan before and wrote nothing */
+        uint64_t plan_obs_generation, plan_config_generation;
+        hwloc_bitmap_t plan_usable;
+        bool plan_full;            /* apply_full_cpus() had CPUs */
+        hwloc_bitmap_t *plan_current;   /* each IRQ's placement as the policy saw it, by
+                                         * index; pirqs_cap of them */
         double *cpu_load;          /* per CPU (by kernel number) under the last plan */
         size_t cpu_load_len;
 

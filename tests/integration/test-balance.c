@@ -138,6 +138,26 @@ START_TEST(noise_of_20_percent_at_steady_state_writes_nothing)
 }
 END_TEST
 
+/* Steady cycles keep the last plan instead of planning again (manager.c,
+ * can_keep_plan()): that must not change a figure. These are the noise scenario's
+ * figures from before plans were kept. */
+START_TEST(keeping_the_plan_at_steady_state_changes_no_figure)
+{
+        char *tmp;
+        struct jv *f = simulate("noise", &tmp, NULL);
+        const struct jv *settle = phase(f, "settle"), *steady = phase(f, "steady");
+
+        ck_assert_int_eq(jv_int(jv_path(settle, "writes.total")), 1);
+        ck_assert_int_eq(jv_int(jv_path(steady, "writes.total")), 0);
+        ck_assert_double_eq_tol(jv_num(jv_get(settle, "peak_over_bound_last")), 1.50696, 1e-4);
+        ck_assert_double_eq_tol(jv_num(jv_get(settle, "peak_over_bound_mean")), 1.47022, 1e-4);
+        ck_assert_double_eq_tol(jv_num(jv_get(steady, "peak_over_bound_last")), 1.43585, 1e-4);
+        ck_assert_double_eq_tol(jv_num(jv_get(steady, "peak_over_bound_mean")), 1.4095, 1e-4);
+        check_restored(f);
+        done(f, tmp);
+}
+END_TEST
+
 START_TEST(isolated_cpus_never_get_an_irq)
 {
         char *tmp;
@@ -462,6 +482,7 @@ Suite *test_suite(void)
         tcase_add_test(tc, nic_on_node_1_lands_on_node_1_balanced_within_3_cycles);
         tcase_add_loop_test(tc, node_aware_policies_keep_the_nic_on_its_node, 0, 2);
         tcase_add_test(tc, noise_of_20_percent_at_steady_state_writes_nothing);
+        tcase_add_test(tc, keeping_the_plan_at_steady_state_changes_no_figure);
         tcase_add_test(tc, isolated_cpus_never_get_an_irq);
         tcase_add_test(tc, managed_irqs_are_never_written);
         tcase_add_test(tc, a_hot_irq_gets_a_cpu_of_its_own);

@@ -664,6 +664,57 @@ START_TEST(a_pin_not_seen_yet_is_not_overwritten)
 }
 END_TEST
 
+/* A cycle's start: scan, verify, and whether apply found nothing new. */
+static bool fx_verify_settled(struct fixture *fx)
+{
+        fx_scan(fx);
+        ck_assert_int_eq(apply_verify(fx->apply, &fx->inv, fx->online), 0);
+        return apply_settled(fx->apply);
+}
+
+/* apply_settled() tells the manager when its last plan still holds: only after a
+ * verify that saw no move happen, fail or be undone, no pin and no back-off. */
+START_TEST(verify_reports_whether_anything_changed)
+{
+        struct fixture fx;
+
+        fx_init(&fx, true, false);
+        ck_assert(fx_verify_settled(&fx));
+        fx_apply_one(&fx, "10:2");
+        /* The write is seen to take effect once, then there is nothing new. */
+        ck_assert(!fx_verify_settled(&fx));
+        ck_assert(fx_verify_settled(&fx));
+        ck_assert(fx_verify_settled(&fx));
+
+        /* Someone else's pin changes what may be balanced, once. */
+        fx_set_mask(&fx, 10, "4-7");
+        ck_assert(!fx_verify_settled(&fx));
+        ck_assert_int_eq(apply_irq_hold(fx.apply, 10), APPLY_HOLD_PINNED);
+        ck_assert(fx_verify_settled(&fx));
+
+        /* A busy kernel: settled neither while it backs off nor as the back-off ends. */
+        fx_refuse(&fx, 11, "EBUSY");
+        ck_assert_uint_eq(fx_apply_one(&fx, "11:3").failed, 1);
+        ck_assert(!fx_verify_settled(&fx));
+        fx_refuse(&fx, 11, "EBUSY 0");
+        ck_assert_uint_eq(fx_apply_one(&fx, "11:3").written, 1);
+        ck_assert(!fx_verify_settled(&fx));
+        ck_assert(fx_verify_settled(&fx));
+        check_mask(&fx, 11, "3");
+
+        /* An IRQ written and not interrupted since still has a move to verify. */
+        fx_set_effective(&fx, 12, "0");
+        fx_apply_one(&fx, "12:5");
+        ck_assert(!fx_verify_settled(&fx));
+        ck_assert(!fx_verify_settled(&fx));
+        fx.count[12] = 1;
+        fx_set_effective(&fx, 12, "5");
+        ck_assert(!fx_verify_settled(&fx));
+        ck_assert(fx_verify_settled(&fx));
+        fx_done(&fx);
+}
+END_TEST
+
 START_TEST(restore_puts_original_masks_back)
 {
         struct fixture fx;
@@ -714,6 +765,7 @@ Suite *test_suite(void)
         tcase_add_test(tc, failed_deferred_move_is_counted_and_retried);
         tcase_add_test(tc, written_irqs_are_read_back_once_interrupted);
         tcase_add_test(tc, a_pin_not_seen_yet_is_not_overwritten);
+        tcase_add_test(tc, verify_reports_whether_anything_changed);
         tcase_add_test(tc, restore_puts_original_masks_back);
         suite_add_tcase(s, tc);
         return s;

@@ -96,6 +96,25 @@ START_TEST(noise_stays_inside_the_dead_band_and_a_shift_gets_out)
 }
 END_TEST
 
+START_TEST(update_planned_counts_the_loads_it_set)
+{
+        irqs[0].load = 0.10;
+        irqs[1].load = 0.20;
+        irqs[2].load = 0.001;
+        /* The first sample sets every planned load. */
+        ck_assert_uint_eq(load_update_planned(irqs, 3), 3);
+        /* Noise inside the band sets none: the manager keeps its plan then. */
+        irqs[0].load = 0.12;
+        irqs[1].load = 0.17;
+        irqs[2].load = 0.009;
+        ck_assert_uint_eq(load_update_planned(irqs, 3), 0);
+        /* A shift out of the band counts once, in the cycle it is seen. */
+        irqs[1].load = 0.40;
+        ck_assert_uint_eq(load_update_planned(irqs, 3), 1);
+        ck_assert_uint_eq(load_update_planned(irqs, 3), 0);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
         Suite *s = suite_create("load");
@@ -106,6 +125,7 @@ Suite *test_suite(void)
         tcase_add_test(tc, measured_irq_time_is_shared_by_rate_times_cost);
         tcase_add_test(tc, a_cpu_without_measured_time_keeps_the_model);
         tcase_add_test(tc, noise_stays_inside_the_dead_band_and_a_shift_gets_out);
+        tcase_add_test(tc, update_planned_counts_the_loads_it_set);
         suite_add_tcase(s, tc);
         return s;
 }
