@@ -296,29 +296,6 @@ static int check_privileged(struct manager *m, sd_bus_message *msg, const char *
         return polkit_check(msg, action, what, &m->bus_cache->polkit, error);
 }
 
-/* Property writes cannot wait for polkit (sd-bus replies as the setter returns): root
- * only. */
-static int check_root(sd_bus_message *msg, const char *what, sd_bus_error *error)
-{
-        sd_bus_creds *creds = NULL;
-        uid_t euid;
-        int r;
-
-        r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID, &creds);
-        if (r >= 0)
-                r = sd_bus_creds_get_euid(creds, &euid);
-        sd_bus_creds_unref(creds);
-        if (r < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                         "Cannot tell who is calling (%s), refusing to %s.",
-                                         strerror(-r), what);
-        if (euid != 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                         "Only root may %s; uid %u may read but not change "
-                                         "irqbald. Run the command as root.", what, (unsigned) euid);
-        return 0;
-}
-
 static const char *class_name(const struct irq *irq)
 {
         return irq_class_to_string(irq->class);
@@ -914,7 +891,7 @@ static int log_level_set(sd_bus *bus, const char *path, const char *interface, c
         r = sd_bus_message_read(value, "s", &s);
         if (r < 0)
                 return r;
-        r = check_root(value, "change the log level", error);
+        r = polkit_root_only(value, "change the log level", error);
         if (r < 0)
                 return r;
         level = log_level_from_string(s);
@@ -936,7 +913,7 @@ static int log_target_set(sd_bus *bus, const char *path, const char *interface, 
         r = sd_bus_message_read(value, "s", &s);
         if (r < 0)
                 return r;
-        r = check_root(value, "change the log target", error);
+        r = polkit_root_only(value, "change the log target", error);
         if (r < 0)
                 return r;
         if (log_set_target_from_string(s) < 0)

@@ -129,26 +129,47 @@ static int ask(struct polkit_registry *registry, sd_bus_message *request, const 
         return 1;
 }
 
-int polkit_check(sd_bus_message *request, const char *action, const char *what,
-                 struct polkit_registry **registry, sd_bus_error *error)
+int polkit_sender_euid(sd_bus_message *request, const char *what, uid_t *ret,
+                       sd_bus_error *error)
 {
         sd_bus_creds *creds = NULL;
-        const char *sender = sd_bus_message_get_sender(request);
-        struct query *q;
-        uid_t euid = (uid_t) -1;
-        enum answer answer;
         int r;
 
         r = sd_bus_query_sender_creds(request, SD_BUS_CREDS_EUID, &creds);
         if (r >= 0)
-                r = sd_bus_creds_get_euid(creds, &euid);
+                r = sd_bus_creds_get_euid(creds, ret);
         sd_bus_creds_unref(creds);
         if (r < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
                                          "Cannot tell who is calling (%s), refusing to %s.",
                                          strerror(-r), what);
-        if (euid == 0)
-                return 0;
+        return 0;
+}
+
+int polkit_root_only(sd_bus_message *request, const char *what, sd_bus_error *error)
+{
+        uid_t euid;
+        int r = polkit_sender_euid(request, what, &euid, error);
+
+        if (r < 0 || euid == 0)
+                return r;
+        return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                 "Only root may %s; uid %u may read but not change irqbald. "
+                                 "Run the command as root.", what, (unsigned) euid);
+}
+
+int polkit_check(sd_bus_message *request, const char *action, const char *what,
+                 struct polkit_registry **registry, sd_bus_error *error)
+{
+        const char *sender = sd_bus_message_get_sender(request);
+        struct query *q;
+        uid_t euid;
+        enum answer answer;
+        int r;
+
+        r = polkit_sender_euid(request, what, &euid, error);
+        if (r < 0 || euid == 0)
+                return r;
 
         if (!*registry) {
                 *registry = calloc(1, sizeof(**registry));
@@ -186,7 +207,5 @@ int polkit_check(sd_bus_message *request, const char *action, const char *what,
         if (answer != ANSWER_NO_POLKIT)
                 return r;
 root_only:
-        return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                 "Only root may %s; uid %u may read but not change irqbald. "
-                                 "Run the command as root.", what, (unsigned) euid);
+        return polkit_root_only(request, what, error);
 }

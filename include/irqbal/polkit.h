@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <sys/types.h>
 #include <systemd/sd-bus.h>
 
 /* Who may change irqbald over D-Bus: root always; anyone else when polkit runs and
@@ -22,5 +23,12 @@ struct polkit_registry;
  * or polkit's refusal). *REGISTRY is created on first use. */
 int polkit_check(sd_bus_message *request, const char *action, const char *what,
                  struct polkit_registry **registry, sd_bus_error *error);
+/* The sender's effective uid into *RET; on failure ERROR says who could not be told and
+ * that WHAT is refused. */
+int polkit_sender_euid(sd_bus_message *request, const char *what, uid_t *ret,
+                       sd_bus_error *error);
+/* 0 for root, else "Only root may WHAT …" in ERROR: for what cannot wait for polkit
+ * (property writes, which sd-bus answers as the setter returns). */
+int polkit_root_only(sd_bus_message *request, const char *what, sd_bus_error *error);
 /* Forgets pending questions (their messages are never answered: the bus goes away). */
 struct polkit_registry *polkit_registry_free(struct polkit_registry *registry);
