@@ -83,6 +83,21 @@ static void check_restored(const struct jv *figures)
         ck_assert_uint_eq(jv_len(jv_path(figures, "daemon.not_restored")), 0);
 }
 
+/* The CPUs IRQ N's mask holds at the end of a run whose root is TMP/root. */
+static hwloc_bitmap_t final_mask(const char *tmp, unsigned n)
+{
+        char *root = g_strdup_printf("%s/root", tmp);
+        char *path = tl_irq_file(root, n, "smp_affinity_list");
+        char *text = tl_read(path);
+        hwloc_bitmap_t set = hwloc_bitmap_alloc();
+
+        ck_assert_msg(cpulist_parse(text, set) == 0, "IRQ %u: mask '%s'", n, text);
+        g_free(root);
+        g_free(path);
+        g_free(text);
+        return set;
+}
+
 static void done(struct jv *figures, char *tmp)
 {
         jv_free(figures);
@@ -229,24 +244,19 @@ END_TEST
 
 START_TEST(a_cpu_with_full_vectors_is_avoided)
 {
-        char *tmp, *path;
+        char *tmp;
         struct jv *f = simulate("vectors-full", &tmp, "--no-restore", NULL);
-        hwloc_bitmap_t mask = hwloc_bitmap_alloc(), full = hwloc_bitmap_alloc();
+        hwloc_bitmap_t full = hwloc_bitmap_alloc();
 
         ck_assert_int_eq(cpulist_parse("0-3", full), 0);
         /* eth1's queues appear once CPUs 0-3 have no vectors left. */
         for (unsigned irq = 50; irq <= 53; irq++) {
-                char *text;
+                hwloc_bitmap_t mask = final_mask(tmp, irq);
 
-                path = g_strdup_printf("%s/root/proc/irq/%u/smp_affinity_list", tmp, irq);
-                text = tl_read(path);
-                ck_assert_int_eq(cpulist_parse(text, mask), 0);
-                ck_assert_msg(!hwloc_bitmap_isincluded(mask, full), "IRQ %u on full CPUs %s", irq, text);
-                free(text);
-                g_free(path);
+                ck_assert_msg(!hwloc_bitmap_isincluded(mask, full), "IRQ %u on full CPUs", irq);
+                hwloc_bitmap_free(mask);
         }
         ck_assert_int_le(jv_int(jv_get(phase(f, "full"), "converged_after")), 3);
-        hwloc_bitmap_free(mask);
         hwloc_bitmap_free(full);
         done(f, tmp);
 }
@@ -313,19 +323,6 @@ static struct jv *simulate_files(const char *files_and_phases, char **ret_root)
         g_free(path);
         g_free(text);
         return f;
-}
-
-/* The CPUs IRQ N's mask holds at the end. */
-static hwloc_bitmap_t final_mask(const char *tmp, unsigned n)
-{
-        char *path = g_strdup_printf("%s/root/proc/irq/%u/smp_affinity_list", tmp, n);
-        char *text = tl_read(path);
-        hwloc_bitmap_t set = hwloc_bitmap_alloc();
-
-        ck_assert_int_eq(cpulist_parse(text, set), 0);
-        g_free(path);
-        g_free(text);
-        return set;
 }
 
 static void assert_irqs_within(const char *tmp, unsigned first, unsigned last, const char *cpus)

@@ -72,14 +72,8 @@ static void make_root(void)
 {
         root = g_strdup_printf("%s/root", dir);
         tl_write(root, "sys/devices/system/cpu/online", "0-3\n");
-        for (unsigned irq = 40; irq <= 41; irq++) {
-                char rel[64];
-
-                snprintf(rel, sizeof(rel), "proc/irq/%u/smp_affinity_list", irq);
-                tl_write(root, rel, "0-3\n");
-                snprintf(rel, sizeof(rel), "proc/irq/%u/smp_affinity", irq);
-                tl_write(root, rel, "f\n");
-        }
+        for (unsigned irq = 40; irq <= 41; irq++)
+                tl_write_irq_masks(root, irq, "0-3", "f");
         write_counts(1000, 1000, 100.0);
 }
 
@@ -588,7 +582,7 @@ END_TEST
 
 START_TEST(plan_previews_without_writing)
 {
-        char *path = g_strdup_printf("%s/proc/irq/41/smp_affinity_list", root), *before, *after;
+        char *path = tl_irq_file(root, 41, "smp_affinity_list"), *before, *after;
         sd_bus_message *reply;
         const char *name, *from, *to, *reason;
         uint32_t irq;
@@ -1924,7 +1918,7 @@ END_TEST
 
 START_TEST(without_a_system_bus_the_daemon_says_so_once_and_balances)
 {
-        char *path = g_strdup_printf("%s/proc/irq/40/smp_affinity_list", root), *log = NULL, *mask;
+        char *path = tl_irq_file(root, 40, "smp_affinity_list"), *log = NULL, *mask;
 
         stop(&daemon_pid);
         tl_write(root, "proc/irq/40/smp_affinity_list", "0-3\n");

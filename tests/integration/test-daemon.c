@@ -36,14 +36,8 @@ static void setup(void)
 
         root = tl_mkdtemp();
         tl_write(root, "sys/devices/system/cpu/online", "0-3\n");
-        for (unsigned irq = 40; irq <= 41; irq++) {
-                char rel[64];
-
-                snprintf(rel, sizeof(rel), "proc/irq/%u/smp_affinity_list", irq);
-                tl_write(root, rel, "0-3\n");
-                snprintf(rel, sizeof(rel), "proc/irq/%u/smp_affinity", irq);
-                tl_write(root, rel, "f\n");
-        }
+        for (unsigned irq = 40; irq <= 41; irq++)
+                tl_write_irq_masks(root, irq, "0-3", "f");
         write_counts(1000, 1000, 100.0);
 
         notify_path = g_strdup_printf("%s/notify.sock", root);
@@ -113,7 +107,7 @@ static char *expect(const char *needle)
 
 START_TEST(ready_after_the_first_cycle_status_per_cycle_and_restore_on_stop)
 {
-        char *msg, *path = g_strdup_printf("%s/proc/irq/40/smp_affinity_list", root), *mask;
+        char *msg, *path = tl_irq_file(root, 40, "smp_affinity_list"), *mask;
         int status;
 
         start_daemon();
@@ -183,7 +177,7 @@ START_TEST(no_restore_leaves_the_placement)
 {
         const char *top = getenv("TOP_BUILDDIR") ? getenv("TOP_BUILDDIR") : TOP_BUILDDIR;
         char *bin = g_strdup_printf("%s/irqbald", top), *mask;
-        char *path = g_strdup_printf("%s/proc/irq/40/smp_affinity_list", root);
+        char *path = tl_irq_file(root, 40, "smp_affinity_list");
         char *argv[] = { bin, "--root", root, "--topology=synthetic:pu:4", "--interval=3600",
                          "--no-restore", NULL };
         char **envp = g_environ_setenv(g_get_environ(), "NOTIFY_SOCKET", notify_path, TRUE);

@@ -132,12 +132,7 @@ static char *daemon_log(void)
 
 static void write_irq(unsigned irq)
 {
-        char rel[64];
-
-        snprintf(rel, sizeof(rel), "proc/irq/%u/smp_affinity_list", irq);
-        tl_write(root, rel, "0-3\n");
-        snprintf(rel, sizeof(rel), "proc/irq/%u/smp_affinity", irq);
-        tl_write(root, rel, "f\n");
+        tl_write_irq_masks(root, irq, "0-3", "f");
 }
 
 /* IRQs 40 and 41, and with THIRD a third queue (IRQ 42) of the same NIC. */
@@ -284,7 +279,7 @@ static void start_and_wait_ready(bool any_root)
 
 START_TEST(a_new_device_gets_one_cycle_soon_and_its_irq_is_placed)
 {
-        char *msg, *mask, *path = g_strdup_printf("%s/proc/irq/42/smp_affinity_list", root);
+        char *msg, *mask, *path = tl_irq_file(root, 42, "smp_affinity_list");
         gint64 sent, took;
 
         start_and_wait_ready(true);

@@ -176,8 +176,7 @@ static void fake_setup(void)
                  "this line is garbage\n"
                  " 41:          1          2\n"
                  "NMI:          0          0          0          0   Non-maskable interrupts\n");
-        tl_write(fake, "proc/irq/40/smp_affinity_list", "0-3\n");
-        tl_write(fake, "proc/irq/40/smp_affinity", "f\n");
+        tl_write_irq_masks(fake, 40, "0-3", "f");
         tl_write(fake, "sys/devices/system/cpu/online", "0-3\n");
         tl_write(fake, "sys/devices/system/cpu/isolated", "2\n");
         tl_write(fake, "sys/devices/system/cpu/nohz_full", "2-3\n");
@@ -248,7 +247,7 @@ END_TEST
 
 START_TEST(oneshot_without_dry_run_writes_the_plan)
 {
-        char *path = g_strdup_printf("%s/proc/irq/40/smp_affinity_list", fake), *written;
+        char *path = tl_irq_file(fake, 40, "smp_affinity_list"), *written;
         struct run r = irqbald(true, "--root", fake, "--topology=synthetic:pu:4", "-o", "-w", "0.1",
                                NULL);
         const struct jv *placed;
@@ -273,7 +272,7 @@ END_TEST
 
 START_TEST(dry_run_writes_nothing)
 {
-        char *path = g_strdup_printf("%s/proc/irq/40/smp_affinity_list", fake), *text;
+        char *path = tl_irq_file(fake, 40, "smp_affinity_list"), *text;
         struct run r = irqbald(true, "--root", fake, "--topology=synthetic:pu:4", "-o", "-n",
                                "-w", "0.1", NULL);
 
@@ -308,8 +307,8 @@ END_TEST
 
 START_TEST(housekeeping_moves_irqs_and_the_default_onto_its_cpus)
 {
-        char *irq_path = g_strdup_printf("%s/proc/irq/40/smp_affinity_list", fake);
-        char *default_path = g_strdup_printf("%s/proc/irq/default_smp_affinity", fake), *text;
+        char *irq_path = tl_irq_file(fake, 40, "smp_affinity_list");
+        char *default_path = g_build_filename(fake, "proc", "irq", "default_smp_affinity", NULL), *text;
         struct run r;
 
         tl_write(fake, "proc/irq/default_smp_affinity", "f\n");

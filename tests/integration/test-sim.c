@@ -30,7 +30,8 @@
  * before Check's main() runs. */
 static void write_mask(const char *root, const char *mask)
 {
-        char *path = g_strdup_printf("%s/proc/irq/%d/smp_affinity_list", root, 20);
+        /* Not tl_irq_file(): this runs as the fake daemon, outside any Check test. */
+        char *path = g_build_filename(root, "proc", "irq", "20", "smp_affinity_list", NULL);
         /* open(2) and write(2), as irqbald does: the shim sees those, not stdio's. */
         int fd = open(path, O_WRONLY | O_CLOEXEC);
 

@@ -150,3 +150,24 @@ int tl_notify_socket(const char *path)
         ck_assert_int_eq(bind(fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
         return fd;
 }
+
+char *tl_irq_file(const char *fake_root, unsigned irq, const char *file)
+{
+        char *path;
+
+        /* A guard, not a convenience: tests never touch this machine's IRQs. */
+        ck_assert_msg(fake_root[0] && strcmp(fake_root, "/") != 0, "not a fake root: '%s'", fake_root);
+        ck_assert_int_ge(asprintf(&path, "%s/proc/irq/%u/%s", fake_root, irq, file), 0);
+        return path;
+}
+
+void tl_write_irq_masks(const char *fake_root, unsigned irq, const char *list, const char *hex)
+{
+        char rel[64];
+
+        ck_assert_msg(fake_root[0] && strcmp(fake_root, "/") != 0, "not a fake root: '%s'", fake_root);
+        snprintf(rel, sizeof(rel), "proc/irq/%u/smp_affinity_list", irq);
+        tl_write(fake_root, rel, "%s\n", list);
+        snprintf(rel, sizeof(rel), "proc/irq/%u/smp_affinity", irq);
+        tl_write(fake_root, rel, "%s\n", hex);
+}
