@@ -119,7 +119,7 @@ static int read_prop(const struct manager *m, enum prop p, struct prop_value *re
                 ret->s = strdup(PACKAGE_VERSION);
                 break;
         case PROP_POLICY:
-                ret->s = strdup(m->policy->name);
+                ret->s = strdup(m->settings.policy->name);
                 break;
         case PROP_INTERVAL_USEC:
                 ret->u = m->interval_usec;
@@ -509,7 +509,7 @@ static int method_plan(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         if (r < 0) {
                 plan_done(&plan);
                 return sd_bus_error_set_errnof(error, -r, "Policy %s failed to plan: %s",
-                                               m->policy->name, strerror(-r));
+                                               m->settings.policy->name, strerror(-r));
         }
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r >= 0)

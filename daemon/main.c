@@ -27,7 +27,7 @@ static void print_observation(const struct manager *m)
                 .inv = &m->obs.inv,
                 .window = m->window,
                 .malformed_lines = m->obs.malformed_lines,
-                .policy = m->policy->name,
+                .policy = m->settings.policy->name,
                 .plan = m->have_plan ? &m->plan : NULL,
                 .peak_load = m->peak_load,
         };

@@ -114,7 +114,7 @@ int manager_check_config(struct manager *m, struct config_diags *diags)
 static void take_configuration(struct manager *m, struct config *conf, struct settings *settings,
                                struct topology *topo)
 {
-        const struct irqbal_policy *old_policy = m->policy;
+        const struct irqbal_policy *old_policy = m->settings.policy;
         double old_interval = m->settings.interval;
 
         config_done(&m->conf);
@@ -126,10 +126,9 @@ static void take_configuration(struct manager *m, struct config *conf, struct se
         m->obs.topo = topo;
         /* New PCI locality, maybe new nodes: the inventory is rebuilt at the next cycle. */
         m->obs.rescan_requested = true;
-        m->policy = m->settings.policy;
-        if (old_policy && old_policy != m->policy)
+        if (old_policy && old_policy != m->settings.policy)
                 log_info("Policy changed from %s to %s (%s); it plans from the next cycle on.",
-                         old_policy->name, m->policy->name, m->settings.policy_from);
+                         old_policy->name, m->settings.policy->name, m->settings.policy_from);
         /* An interval set over D-Bus stands until the files change it. */
         if (old_interval != m->settings.interval)
                 (void) manager_set_interval(m, (uint64_t) (m->settings.interval * 1e6));

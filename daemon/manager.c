@@ -69,7 +69,6 @@ int manager_new(const struct options *opts, struct manager **ret)
         config_diags_done(&diags);
         if (r < 0)
                 goto fail;
-        m->policy = m->settings.policy;
         m->interval_usec = (uint64_t) (m->settings.interval * 1e6);
         m->cpu_load_len = (size_t) hwloc_bitmap_last(m->topo->all) + 1;
         m->cpu_load = calloc(m->cpu_load_len, sizeof(double));
@@ -507,9 +506,9 @@ int manager_plan_and_apply(struct manager *m)
         r = build_policy_input(m, &in);
         if (r < 0)
                 return log_error_errno(r, "Failed to prepare the policy input: %m");
-        r = policy_plan_composed(m->policy, &in, &m->next_plan);
+        r = policy_plan_composed(m->settings.policy, &in, &m->next_plan);
         if (r < 0)
-                return log_error_errno(r, "Policy %s failed: %m", m->policy->name);
+                return log_error_errno(r, "Policy %s failed: %m", m->settings.policy->name);
 
         r = apply_plan(m->apply, &m->obs.inv, &m->next_plan, &stats);
         if (r < 0) {
@@ -539,7 +538,7 @@ static void notify_status(struct manager *m)
                 movable += irq_is_balanced(&m->obs.inv.irqs[i]);
         (void) sd_notifyf(0, "STATUS=%s: %zu IRQs (%zu movable) on %d/%d CPUs, peak %.2f, %u moves\n"
                           "X_IRQBALD_CYCLE=%" PRIu64,
-                          m->policy->name, m->obs.inv.n, movable,
+                          m->settings.policy->name, m->obs.inv.n, movable,
                           hwloc_bitmap_weight(m->topo->usable), hwloc_bitmap_weight(m->topo->online),
                           m->peak_load, m->last_moves, m->cycles);
 }
@@ -717,7 +716,7 @@ int manager_run(struct manager *m)
         bus_emit_properties_changed(m);
         (void) sd_notify(0, "READY=1");
         log_info("irqbald %s started: policy %s, %zu IRQs, %d usable CPUs, every %g s.",
-                 PACKAGE_VERSION, m->policy->name, m->obs.inv.n,
+                 PACKAGE_VERSION, m->settings.policy->name, m->obs.inv.n,
                  hwloc_bitmap_weight(m->topo->usable), (double) m->interval_usec / 1e6);
         return sd_event_loop(m->event);
 }
@@ -754,7 +753,7 @@ int manager_preview_plan(struct manager *m, struct plan *ret)
         r = build_policy_input(m, &in);
         if (r < 0)
                 return r;
-        return policy_plan_composed(m->policy, &in, ret);
+        return policy_plan_composed(m->settings.policy, &in, ret);
 }
 
 const char *manager_irq_state(const struct manager *m, const struct irq *irq)
@@ -814,9 +813,9 @@ static void explain_policy_and_rules(const struct manager *m, const struct irq *
         if (e.policy)
                 g_string_append_printf(out, "  Policy:    %s (Policy= of %s; the daemon's is %s)\n",
                                        e.policy, config_origin_format(&e.policy_origin, origin, sizeof(origin)),
-                                       m->policy->name);
+                                       m->settings.policy->name);
         else
-                g_string_append_printf(out, "  Policy:    %s (%s)\n", m->policy->name,
+                g_string_append_printf(out, "  Policy:    %s (%s)\n", m->settings.policy->name,
                                        m->settings.policy_from);
         for (size_t i = 0; i < m->conf.n_rules; i++) {
                 const struct config_rule *rule = &m->conf.rules[i];

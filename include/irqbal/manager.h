@@ -40,7 +40,6 @@ struct manager {
         struct config conf;             /* the policy files in force */
         struct settings settings;       /* command line, files and defaults merged */
         uint64_t config_generation;     /* counts configurations taken into use */
-        const struct irqbal_policy *policy;     /* settings.policy */
 
         /* What the rules say about each IRQ of the inventory, by index: resolved when
          * the inventory or the configuration changes, not every cycle. */
