@@ -67,8 +67,10 @@ static int on_settled(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
-int hotplug_event_seen(struct hotplug *h, const char *subsystem, const char *action,
-                       const char *devpath)
+/* Takes one device event: asks for a rescan and (re)arms the settle timer. The monitor
+ * calls it for add, remove, move, online, offline, bind and unbind events. */
+static int hotplug_event_seen(struct hotplug *h, const char *subsystem, const char *action,
+                              const char *devpath)
 {
         sd_event *e = h->manager->event;
         uint64_t now, when;

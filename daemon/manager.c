@@ -715,9 +715,16 @@ int manager_run(struct manager *m)
         m->state = MANAGER_RUNNING;
         bus_emit_properties_changed(m);
         (void) sd_notify(0, "READY=1");
-        log_info("irqbald %s started: policy %s, %zu IRQs, %d usable CPUs, every %g s.",
-                 PACKAGE_VERSION, m->settings.policy->name, m->obs.inv.n,
-                 hwloc_bitmap_weight(m->topo->usable), (double) m->interval_usec / 1e6);
+        {
+                _cleanup_free_ char *banned = cpulist_format(m->settings.banned);
+
+                log_info("irqbald %s started: policy %s (%s), %zu IRQs, %d usable CPUs, "
+                         "banned CPUs %s (%s), every %g s.", PACKAGE_VERSION,
+                         m->settings.policy->name, m->settings.policy_from, m->obs.inv.n,
+                         hwloc_bitmap_weight(m->topo->usable),
+                         banned && *banned ? banned : "none", m->settings.banned_from,
+                         (double) m->interval_usec / 1e6);
+        }
         return sd_event_loop(m->event);
 }
 

@@ -41,7 +41,3 @@ struct hotplug {
 int hotplug_start(struct manager *m, struct hotplug **ret);
 void hotplug_free(struct hotplug *h);
 
-/* Takes one device event: asks for a rescan and (re)arms the settle timer. The monitor
- * calls it for add, remove, move, online, offline, bind and unbind events. */
-int hotplug_event_seen(struct hotplug *h, const char *subsystem, const char *action,
-                       const char *devpath);
