@@ -59,6 +59,9 @@ struct apply_state {
         /* The last apply_verify() changed what apply_may_balance() or apply_full_cpus()
          * say, or saw a move the kernel made, undid or refused: see apply_settled(). */
         bool verify_changed;
+        /* The last cycle of any back-off running: until then, each cycle looks at
+         * every IRQ (apply_verify_readback()). */
+        uint64_t retry_until;
 };
 
 void apply_config_default(struct apply_config *c)
@@ -366,13 +369,8 @@ static int verify_one(struct apply_state *a, struct irq_state *s, const struct i
         return set_copy(&s->written, irq->affinity) ? 0 : -ENOMEM;
 }
 
-int apply_verify(struct apply_state *a, const struct irq_inventory *inv,
-                 hwloc_const_bitmap_t online)
+static void verify_begin(struct apply_state *a)
 {
-        GHashTableIter iter;
-        void *value;
-        size_t k = 0;
-
         a->cycle++;
         a->verify_changed = false;
         if (a->cycle >= a->full_until && !hwloc_bitmap_iszero(a->full_cpus)) {
@@ -380,6 +378,33 @@ int apply_verify(struct apply_state *a, const struct irq_inventory *inv,
                 hwloc_bitmap_zero(a->full_cpus);
                 a->verify_changed = true;
         }
+}
+
+/* What stays listed: moves still not seen to happen (no interrupt since). A refused or
+ * pinned IRQ is not verified any more, nor read for it. */
+static void verify_end(struct apply_state *a)
+{
+        size_t k = 0;
+
+        for (size_t i = 0; i < a->n_readback; i++) {
+                struct irq_state *s = state_find(a, a->readback[i]);
+
+                if (!s)
+                        continue;
+                s->in_readback = s->verify_pending && s->written && !s->refused && !s->pinned;
+                if (s->in_readback)
+                        a->readback[k++] = s->irq;
+        }
+        a->n_readback = k;
+}
+
+int apply_verify(struct apply_state *a, const struct irq_inventory *inv,
+                 hwloc_const_bitmap_t online)
+{
+        GHashTableIter iter;
+        void *value;
+
+        verify_begin(a);
         g_hash_table_iter_init(&iter, a->irqs);
         while (g_hash_table_iter_next(&iter, NULL, &value)) {
                 struct irq_state *s = value;
@@ -401,18 +426,30 @@ int apply_verify(struct apply_state *a, const struct irq_inventory *inv,
                 if (r < 0)
                         return r;
         }
-        /* What stays listed: moves still not seen to happen (no interrupt since). A
-         * refused or pinned IRQ is not verified any more, nor read for it. */
+        verify_end(a);
+        return 0;
+}
+
+int apply_verify_readback(struct apply_state *a, const struct irq_inventory *inv,
+                          hwloc_const_bitmap_t online)
+{
+        /* A back-off running or ending this cycle is the whole pass's to see. */
+        if (a->cycle + 1 <= a->retry_until)
+                return apply_verify(a, inv, online);
+        verify_begin(a);
         for (size_t i = 0; i < a->n_readback; i++) {
                 struct irq_state *s = state_find(a, a->readback[i]);
+                const struct irq *irq = inventory_find(inv, a->readback[i]);
+                int r;
 
-                if (!s)
+                /* Gone with an unchanged inventory cannot be; the next full pass says. */
+                if (!s || !irq)
                         continue;
-                s->in_readback = s->verify_pending && s->written && !s->refused && !s->pinned;
-                if (s->in_readback)
-                        a->readback[k++] = s->irq;
+                r = verify_one(a, s, irq, online);
+                if (r < 0)
+                        return r;
         }
-        a->n_readback = k;
+        verify_end(a);
         return 0;
 }
 
@@ -453,6 +490,8 @@ static bool write_failed(struct apply_state *a, struct irq_state *s, hwloc_const
 
                 s->busy_streak++;
                 s->retry_at = a->cycle + delay;
+                if (s->retry_at > a->retry_until)
+                        a->retry_until = s->retry_at;
                 snprintf(s->reason, sizeof(s->reason), "kernel busy (%s), retrying later",
                          errno_name(e));
                 log_info("IRQ %u: the kernel was busy moving it to %s (%s); retrying in "

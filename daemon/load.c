@@ -27,6 +27,7 @@
 #include <stddef.h>
 
 #include "irqbal/load.h"
+#include "irqbal/log.h"
 
 /* Measured rates of a steady IRQ wander by ±20 % from window to window (bursty traffic,
  * coalescing, the window's edges). Policies must not see that wander, or a greedy
@@ -120,6 +121,9 @@ size_t load_update_planned(struct irq *irqs, size_t n)
                 bool outside = l > p * DEAD_BAND_FACTOR || l * DEAD_BAND_FACTOR < p;
 
                 if (!irq->has_planned_load || (outside && fabs(l - p) > DEAD_BAND_FLOOR)) {
+                        if (irq->has_planned_load)
+                                log_debug("IRQ %u: load %.4g left its dead band around %.4g",
+                                          irq->number, l, p);
                         irq->planned_load = irq->load;
                         irq->has_planned_load = true;
                         changed++;

@@ -50,6 +50,7 @@ int manager_new(const struct options *opts, struct manager **ret)
         m->opts = opts;
         m->root.dirfd = -1;
         m->state = MANAGER_STARTING;
+        notifier_init(&m->notifier);
 
         r = root_open(&m->root, opts->root);
         if (r < 0) {
@@ -98,6 +99,7 @@ void manager_free(struct manager *m)
         hotplug_free(m->hotplug);
         sd_event_source_unref(m->timer);
         sd_event_unref(m->event);
+        notifier_done(&m->notifier);
         if (m->topo)
                 observer_done(&m->obs);
         for (size_t i = 0; i < m->pirqs_cap; i++) {
@@ -121,27 +123,39 @@ void manager_free(struct manager *m)
         free(m);
 }
 
+static double timespec_seconds(const struct timespec *ts)
+{
+        return (double) ts->tv_sec + (double) ts->tv_nsec / 1e9;
+}
+
+/* The clock the counters are read against: /proc/uptime is CLOCK_BOOTTIME, so on the
+ * host the clock itself, with no file to open. A fake root's own proc/uptime is its
+ * clock (a simulator's time, which may run in steps); one without uses the host's. */
 static int read_uptime(struct manager *m, double *ret)
 {
         _cleanup_free_ char *s = NULL;
         struct timespec ts;
         char *end;
         double v;
-        int r = root_read_line(&m->root, PROC_UPTIME, &s);
+        int r;
 
-        /* A fake root made by hand may have no clock of its own: use the host's. */
-        if (r == -ENOENT && !root_is_host(&m->root) &&
-            clock_gettime(CLOCK_BOOTTIME, &ts) == 0) {
-                *ret = (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+        if (root_is_host(&m->root)) {
+                if (clock_gettime(CLOCK_BOOTTIME, &ts) < 0)
+                        return log_error_errno(errno, "Failed to read CLOCK_BOOTTIME: %m");
+                *ret = timespec_seconds(&ts);
+                return 0;
+        }
+        r = root_read_line(&m->root, PROC_UPTIME, &s);
+        if (r == -ENOENT && clock_gettime(CLOCK_BOOTTIME, &ts) == 0) {
+                *ret = timespec_seconds(&ts);
                 return 0;
         }
         if (r < 0)
-                return log_error_errno(r, "Failed to read %s%s: %m",
-                                       root_is_host(&m->root) ? "" : m->root.path, PROC_UPTIME);
+                return log_error_errno(r, "Failed to read %s%s: %m", m->root.path, PROC_UPTIME);
         v = strtod(s, &end);
         if (end == s || !isfinite(v) || v < 0)
-                return log_error_errno(EINVAL, "%s%s: not an uptime: '%s'",
-                                       root_is_host(&m->root) ? "" : m->root.path, PROC_UPTIME, s);
+                return log_error_errno(EINVAL, "%s%s: not an uptime: '%s'", m->root.path,
+                                       PROC_UPTIME, s);
         *ret = v;
         return 0;
 }
@@ -149,9 +163,12 @@ static int read_uptime(struct manager *m, double *ret)
 int manager_sample(struct manager *m, double fallback_window)
 {
         double now = 0, window = 0;
-        bool first = m->cycles == 0 && !m->obs.have_prev;
+        bool first = m->cycles == 0 && !m->obs.have_prev, full;
         int r;
 
+        /* The counters first, then the clock they are measured against (see
+         * observer_read_counters()). */
+        observer_read_counters(&m->obs);
         r = read_uptime(m, &now);
         if (r < 0)
                 return r;
@@ -162,18 +179,25 @@ int manager_sample(struct manager *m, double fallback_window)
                 if (window <= 0)
                         window = fallback_window;
         }
-        /* DESIGN §4.7: re-read the online CPUs every cycle, whatever else tells us. */
-        r = topology_refresh(m->topo, &m->root, m->settings.banned);
+        r = observer_read(&m->obs, window);
+        if (r < 0)
+                return r;
+        /* DESIGN §4.7: the online CPUs are re-read every cycle, as the cpuN lines of
+         * /proc/stat (the kernel prints one per online CPU); when they change, the
+         * observer rescans. Every rescan (and the first cycle, a reload, a device
+         * event) reads the CPU files again; other cycles only the ban files that can
+         * change at run time. */
+        full = m->obs.generation != m->cpus_generation;
+        r = topology_refresh(m->topo, &m->root, m->settings.banned, full);
         if (r < 0)
                 return log_error_errno(r, "Failed to re-read the online CPUs: %m");
+        if (full)
+                m->cpus_generation = m->obs.generation;
         if (r > 0) {
                 _cleanup_free_ char *usable = cpulist_format(m->topo->usable);
 
                 log_info("Usable CPUs are now %s.", usable ? usable : "?");
         }
-        r = observer_read(&m->obs, window);
-        if (r < 0)
-                return r;
         m->uptime = now;
         m->window = window;
         return 0;
@@ -408,14 +432,16 @@ static void log_dry_run(const struct manager *m, const struct plan *plan)
 }
 
 /* What apply_verify() and the policy need of the placements: the moves that may have
- * happened read back, and a slice of the rest (observer_refresh_placement() says which
- * and why), not every IRQ's two files. */
-static int refresh_placement_for_cycle(struct manager *m)
+ * happened read back (observer_refresh_placement() says which and why), not every
+ * IRQ's two files. *RET_READ: whether any placement was read. */
+static int refresh_placement_for_cycle(struct manager *m, bool *ret_read)
 {
         const unsigned *written;
         size_t n = apply_readback_irqs(m->apply, &m->obs.inv, &written);
+        int r = observer_refresh_placement(&m->obs, written, n);
 
-        return observer_refresh_placement(&m->obs, written, n);
+        *ret_read = r > 0 || n > 0;
+        return r;
 }
 
 /* Whether two plans place every IRQ, and the default mask, the same. Both are sorted by
@@ -440,6 +466,7 @@ static void remember_plan_input(struct manager *m, bool settled)
         const struct irq_inventory *inv = &m->obs.inv;
 
         m->plan_settled = false;
+        m->plan_placements_checked = false;
         if (!settled || (!m->plan_usable && !(m->plan_usable = hwloc_bitmap_alloc())))
                 return;
         if (hwloc_bitmap_copy(m->plan_usable, m->topo->usable) < 0)
@@ -451,6 +478,7 @@ static void remember_plan_input(struct manager *m, bool settled)
         m->plan_config_generation = m->config_generation;
         m->plan_full = apply_full_cpus(m->apply) != NULL;
         m->plan_settled = true;
+        m->plan_placements_checked = true;
 }
 
 /* Whether this cycle's policy input is the last plan's, so that planning again would
@@ -472,6 +500,8 @@ static bool can_keep_plan(const struct manager *m, size_t changed_loads)
             !apply_settled(m->apply) || m->plan_full || apply_full_cpus(m->apply) ||
             !hwloc_bitmap_isequal(m->plan_usable, m->topo->usable) || inv->n > m->pirqs_cap)
                 return false;
+        if (m->plan_placements_checked)
+                return true;
         for (size_t i = 0; i < inv->n; i++)
                 if (!hwloc_bitmap_isequal(m->plan_current[i], placement_seen(&inv->irqs[i])))
                         return false;
@@ -485,19 +515,27 @@ int manager_plan_and_apply(struct manager *m)
         struct apply_stats stats = {};
         struct plan swap;
         size_t n_times, changed_loads;
-        bool settled;
+        bool settled, all_read, any_read;
         int r;
 
-        r = refresh_placement_for_cycle(m);
+        r = refresh_placement_for_cycle(m, &any_read);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the IRQs' placements: %m");
-        r = apply_verify(m->apply, &m->obs.inv, m->topo->online);
+        /* Only IRQs whose placement was read can show something new. */
+        all_read = r > 0 || m->placements_refreshed;
+        if (all_read || any_read)
+                m->plan_placements_checked = false;
+        m->placements_refreshed = false;
+        r = all_read ? apply_verify(m->apply, &m->obs.inv, m->topo->online) :
+                       apply_verify_readback(m->apply, &m->obs.inv, m->topo->online);
         if (r < 0)
                 return log_error_errno(r, "Failed to check last cycle's placements: %m");
         n_times = cpu_irq_times(m, times, m->cpu_load_len);
         load_estimate(m->obs.inv.irqs, m->obs.inv.n, times, n_times, m->window);
         changed_loads = load_update_planned(m->obs.inv.irqs, m->obs.inv.n);
         if (can_keep_plan(m, changed_loads)) {
+                /* No placement read since, none can differ from the plan's. */
+                m->plan_placements_checked = true;
                 /* Nothing moves; the peak stays the last plan's. */
                 m->last_moves = 0;
                 m->cycles++;
@@ -532,15 +570,16 @@ int manager_plan_and_apply(struct manager *m)
 
 static void notify_status(struct manager *m)
 {
+        char text[256];
         size_t movable = 0;
 
         for (size_t i = 0; i < m->obs.inv.n; i++)
                 movable += irq_is_balanced(&m->obs.inv.irqs[i]);
-        (void) sd_notifyf(0, "STATUS=%s: %zu IRQs (%zu movable) on %d/%d CPUs, peak %.2f, %u moves\n"
-                          "X_IRQBALD_CYCLE=%" PRIu64,
-                          m->settings.policy->name, m->obs.inv.n, movable,
-                          hwloc_bitmap_weight(m->topo->usable), hwloc_bitmap_weight(m->topo->online),
-                          m->peak_load, m->last_moves, m->cycles);
+        snprintf(text, sizeof(text), "STATUS=%s: %zu IRQs (%zu movable) on %d/%d CPUs, peak %.2f, "
+                 "%u moves\nX_IRQBALD_CYCLE=%" PRIu64, m->settings.policy->name, m->obs.inv.n,
+                 movable, hwloc_bitmap_weight(m->topo->usable), hwloc_bitmap_weight(m->topo->online),
+                 m->peak_load, m->last_moves, m->cycles);
+        (void) notifier_send(&m->notifier, text);
 }
 
 /* Every cycle ends with a STATUS, even one that learnt nothing or failed: whoever
@@ -558,10 +597,13 @@ static int run_cycle(struct manager *m)
                         m->last_cycle_timestamp = now_usec(CLOCK_REALTIME);
                 }
         }
-        if (r < 0)
-                (void) sd_notifyf(0, "STATUS=Cycle failed: %s\nX_IRQBALD_CYCLE=%" PRIu64,
-                                  strerror(-r), m->cycles);
-        else
+        if (r < 0) {
+                char text[256];
+
+                snprintf(text, sizeof(text), "STATUS=Cycle failed: %s\nX_IRQBALD_CYCLE=%" PRIu64,
+                         strerror(-r), m->cycles);
+                (void) notifier_send(&m->notifier, text);
+        } else
                 notify_status(m);
         /* One coalesced PropertiesChanged per cycle that ran. */
         if (r >= 0 && sampled == 0)
@@ -749,6 +791,7 @@ int manager_set_interval(struct manager *m, uint64_t usec)
 void manager_refresh_placement(struct manager *m)
 {
         inventory_refresh_placement(&m->root, &m->obs.inv);
+        m->placements_refreshed = true;
 }
 
 int manager_preview_plan(struct manager *m, struct plan *ret)

@@ -105,10 +105,15 @@ static int read_full(struct observer *o, double seconds)
         return r;
 }
 
-/* Reads /proc/stat into the slot after "now"; false when it has no usable intr line. */
-static bool read_stat(struct observer *o)
+static unsigned next_stat_slot(const struct observer *o)
 {
-        unsigned next = o->have_stat ? !o->stat_now : o->stat_now;
+        return o->have_stat ? !o->stat_now : o->stat_now;
+}
+
+/* Reads /proc/stat into the slot after "now"; false when it has no usable intr line. */
+static bool fetch_stat(struct observer *o)
+{
+        unsigned next = next_stat_slot(o);
         int r = root_read_buf(o->root, PROC_STAT, &o->statbuf);
 
         if (r >= 0)
@@ -117,10 +122,27 @@ static bool read_stat(struct observer *o)
                 if (o->have_stat || !o->have_prev)
                         log_debug_errno(r, "No usable intr line in %s, reading %s every cycle.",
                                         PROC_STAT, PROC_INTERRUPTS);
+                return false;
+        }
+        return true;
+}
+
+void observer_read_counters(struct observer *o)
+{
+        o->fetched = fetch_stat(o) ? OBSERVER_FETCHED : OBSERVER_FETCH_FAILED;
+}
+
+/* Takes the /proc/stat sample read ahead (observer_read_counters), or reads one now. */
+static bool read_stat(struct observer *o)
+{
+        bool usable = o->fetched == OBSERVER_NOT_FETCHED ? fetch_stat(o) : o->fetched == OBSERVER_FETCHED;
+
+        o->fetched = OBSERVER_NOT_FETCHED;
+        if (!usable) {
                 o->have_stat = false;
                 return false;
         }
-        o->stat_now = next;
+        o->stat_now = next_stat_slot(o);
         o->have_stat = true;
         return true;
 }
@@ -173,11 +195,16 @@ static void rates_from_stat(struct observer *o, double seconds)
                 if (seconds > 0)
                         irq->rate = (double) counter_delta32(before, after) / seconds;
         }
-        /* An IRQ that counts and is not in the inventory was requested since. */
-        for (size_t i = 0; i < now->nintr && !o->last.rescan; i++)
-                if (now->intr[i] && (i >= prev->nintr || now->intr[i] != prev->intr[i]) &&
-                    !inventory_find(&o->inv, (unsigned) i))
+        /* An IRQ that counts and is not in the inventory was requested since. The
+         * inventory is sorted by number: walked beside the slots, not searched. */
+        for (size_t i = 0, k = 0; i < now->nintr && !o->last.rescan; i++) {
+                while (k < o->inv.n && o->inv.irqs[k].number < i)
+                        k++;
+                if (k < o->inv.n && o->inv.irqs[k].number == i)
+                        continue;
+                if (now->intr[i] && (i >= prev->nintr || now->intr[i] != prev->intr[i]))
                         flag_rescan(o, "IRQ %zu appeared", i);
+        }
 }
 
 int observer_read(struct observer *o, double seconds)
@@ -226,8 +253,6 @@ static void refresh_irq(struct observer *o, struct irq *irq, bool effective)
 
 int observer_refresh_placement(struct observer *o, const unsigned *written, size_t n)
 {
-        size_t slice = o->inv.n / 32 > OBSERVER_SLICE_MIN ? o->inv.n / 32 : OBSERVER_SLICE_MIN;
-        size_t taken = 0;
         bool online_changed = false;
 
         if ((!o->scratch && !(o->scratch = hwloc_bitmap_alloc())) ||
@@ -241,31 +266,18 @@ int observer_refresh_placement(struct observer *o, const unsigned *written, size
         }
         if (o->placement_fresh) {
                 o->placement_fresh = false;
-                return 0;
+                return 1;
         }
         if (online_changed) {
                 inventory_refresh_placement(o->root, &o->inv);
                 o->placement_reads += o->inv.n;
-                return 0;
+                return 1;
         }
-
         for (size_t i = 0; i < n; i++) {
                 const struct irq *irq = inventory_find(&o->inv, written[i]);
 
                 if (irq)
                         refresh_irq(o, &o->inv.irqs[irq - o->inv.irqs], true);
-        }
-        /* The slice: the next movable IRQs from where the last cycle's stopped. */
-        if (o->cursor >= o->inv.n)
-                o->cursor = 0;
-        for (size_t seen = 0; seen < o->inv.n && taken < slice; seen++) {
-                struct irq *irq = &o->inv.irqs[o->cursor];
-
-                o->cursor = o->cursor + 1 < o->inv.n ? o->cursor + 1 : 0;
-                if (!irq->movable)
-                        continue;
-                refresh_irq(o, irq, false);
-                taken++;
         }
         return 0;
 }

@@ -13,14 +13,17 @@
 
 #define SYNTHETIC_PREFIX "synthetic:"
 
-/* The kernel's lists of CPUs that must not run movable IRQs (DESIGN.md §4.6). */
+/* The kernel's lists of CPUs that must not run movable IRQs (DESIGN.md §4.6).
+ * isolated and nohz_full come from the kernel command line and cannot change while
+ * it runs; cgroup v2's isolated partitions can, at any time. */
 static const struct {
         const char *path;
         unsigned ban;
+        bool changes_at_run_time;
 } ban_files[] = {
-        { "/sys/devices/system/cpu/isolated",   CPU_BAN_ISOLATED },
-        { "/sys/devices/system/cpu/nohz_full",  CPU_BAN_NOHZ_FULL },
-        { "/sys/fs/cgroup/cpuset.cpus.isolated", CPU_BAN_CGROUP_ISOLATED },
+        { "/sys/devices/system/cpu/isolated",   CPU_BAN_ISOLATED,        false },
+        { "/sys/devices/system/cpu/nohz_full",  CPU_BAN_NOHZ_FULL,       false },
+        { "/sys/fs/cgroup/cpuset.cpus.isolated", CPU_BAN_CGROUP_ISOLATED, true },
 };
 
 static int index_or_none(unsigned os_index)
@@ -399,6 +402,14 @@ static struct topo_cpu *find_cpu(const struct topology *t, unsigned os_index)
         return NULL;
 }
 
+bool topology_changes_at_run_time(const struct topology *t)
+{
+        for (size_t i = 0; i < ELEMENTSOF(ban_files); i++)
+                if (ban_files[i].changes_at_run_time && (t->ban_files_present & (1u << i)))
+                        return true;
+        return false;
+}
+
 const struct topo_cpu *topology_cpu(const struct topology *t, unsigned os_index)
 {
         return find_cpu(t, os_index);
@@ -418,8 +429,8 @@ static void ban_cpus(struct topology *t, hwloc_const_bitmap_t set, unsigned ban)
         } hwloc_bitmap_foreach_end();
 }
 
-/* A missing file means none; anything else wrong with it is said and ignored: the
- * daemon keeps balancing with the bans it could read. */
+/* A missing file means none (returns 0, else 1); anything else wrong with it is said
+ * and ignored: the daemon keeps balancing with the bans it could read. */
 static int read_ban_list(const struct irqbal_root *root, const char *abspath, hwloc_bitmap_t set)
 {
         _cleanup_free_ char *s = NULL;
@@ -441,28 +452,47 @@ static int read_ban_list(const struct irqbal_root *root, const char *abspath, hw
                 path = root_path(root, abspath);
                 log_warning_errno(r, "Ignoring %s, not a readable CPU list: %m", path ? path : abspath);
         }
-        return 0;
+        return 1;
 }
 
-static int apply_bans(struct topology *t, const struct irqbal_root *root, hwloc_const_bitmap_t admin)
+static void clear_bans(struct topology *t, unsigned bans)
+{
+        for (size_t i = 0; i < t->n_cpus; i++)
+                t->cpus[i].bans &= ~bans;
+}
+
+/* Reads the ban files ALL or only those that can change at run time and were there at
+ * the last full read, and recomputes the usable CPUs. */
+static int apply_bans(struct topology *t, const struct irqbal_root *root, hwloc_const_bitmap_t admin,
+                      bool all)
 {
         hwloc_bitmap_t set = hwloc_bitmap_alloc();
         int r = 0;
 
         if (!set)
                 return -ENOMEM;
-        for (size_t i = 0; i < t->n_cpus; i++)
-                t->cpus[i].bans = 0;
-        hwloc_bitmap_andnot(set, t->all, t->online);
-        ban_cpus(t, set, CPU_BAN_OFFLINE);
+        if (all) {
+                clear_bans(t, ~0u);
+                hwloc_bitmap_andnot(set, t->all, t->online);
+                ban_cpus(t, set, CPU_BAN_OFFLINE);
+                if (admin)
+                        ban_cpus(t, admin, CPU_BAN_ADMIN);
+                t->ban_files_present = 0;
+        }
         for (size_t i = 0; i < ELEMENTSOF(ban_files); i++) {
+                unsigned bit = 1u << i;
+
+                if (!all && !(ban_files[i].changes_at_run_time && (t->ban_files_present & bit)))
+                        continue;
+                clear_bans(t, ban_files[i].ban);
                 r = read_ban_list(root, ban_files[i].path, set);
                 if (r < 0)
                         goto out;
+                if (r > 0)
+                        t->ban_files_present |= bit;
                 ban_cpus(t, set, ban_files[i].ban);
         }
-        if (admin)
-                ban_cpus(t, admin, CPU_BAN_ADMIN);
+        r = 0;
 
         hwloc_bitmap_zero(t->usable);
         for (size_t i = 0; i < t->n_cpus; i++)
@@ -498,16 +528,21 @@ static int read_online(struct topology *t, const struct irqbal_root *root)
         return r == -ENOMEM ? r : 0;
 }
 
-int topology_refresh(struct topology *t, const struct irqbal_root *root, hwloc_const_bitmap_t banned)
+int topology_refresh(struct topology *t, const struct irqbal_root *root, hwloc_const_bitmap_t banned,
+                     bool all)
 {
-        hwloc_bitmap_t before = hwloc_bitmap_dup(t->usable);
-        int r;
+        hwloc_bitmap_t before;
+        int r = 0;
 
+        if (!all && !topology_changes_at_run_time(t))
+                return 0;
+        before = hwloc_bitmap_dup(t->usable);
         if (!before)
                 return -ENOMEM;
-        r = read_online(t, root);
+        if (all)
+                r = read_online(t, root);
         if (r >= 0)
-                r = apply_bans(t, root, banned);
+                r = apply_bans(t, root, banned, all);
         if (r >= 0)
                 r = !hwloc_bitmap_isequal(before, t->usable);
         hwloc_bitmap_free(before);
@@ -549,7 +584,7 @@ int topology_load(const struct irqbal_root *root, const struct topology_options 
         if (r >= 0)
                 r = read_online(t, root);
         if (r >= 0)
-                r = apply_bans(t, root, opts->banned);
+                r = apply_bans(t, root, opts->banned, true);
         if (r < 0)
                 return r;
 

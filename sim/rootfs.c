@@ -771,10 +771,12 @@ int rootfs_write_state(struct rootfs *rf, const struct machine *m)
             (r = write_cpu_online(rf, m)) < 0 ||
             (r = write_cpulist(rf, ".sim/vectors_full", m->vectors_full)) < 0 ||
             (r = write_interrupts(rf, m)) < 0 ||
-            (r = write_stat(rf, m)) < 0 ||
-            (r = write_softirqs(rf, m)) < 0)
+            (r = write_softirqs(rf, m)) < 0 ||
+            (r = write_stat(rf, m)) < 0)
                 return r;
-        /* Last: the daemon measures its window by it. */
+        /* Last, right after /proc/stat: the daemon measures its window by it, read
+         * after the counters, so it sees a clock older than the counters only if it
+         * reads between these two renames. */
         return write_fmt(rf, "proc/uptime", "%.2f %.2f\n", m->uptime, m->idle);
 }
 

@@ -59,6 +59,13 @@ void apply_set_respect_external_pins(struct apply_state *a, bool respect);
 int apply_verify(struct apply_state *a, const struct irq_inventory *inv,
                  hwloc_const_bitmap_t online);
 
+/* apply_verify() for a cycle in which no placement in INV was read again but those of
+ * apply_readback_irqs() (and INV is the same inventory): only those IRQs can show
+ * anything new, so only they are looked at, not every IRQ irqbald ever wrote; while a
+ * back-off runs, every IRQ is. */
+int apply_verify_readback(struct apply_state *a, const struct irq_inventory *inv,
+                          hwloc_const_bitmap_t online);
+
 /* True when the last apply_verify() found nothing new and nothing is left to verify:
  * no move seen to happen, fail or be undone, no external pin or broken mask, no IRQ
  * gone, no back-off running or ending, no full CPUs given back, no write waiting to be

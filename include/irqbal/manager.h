@@ -8,6 +8,7 @@
 
 #include "irqbal/apply.h"
 #include "irqbal/config.h"
+#include "irqbal/notify.h"
 #include "irqbal/observer.h"
 #include "irqbal/options.h"
 #include "irqbal/policy.h"
@@ -40,6 +41,10 @@ struct manager {
         struct config conf;             /* the policy files in force */
         struct settings settings;       /* command line, files and defaults merged */
         uint64_t config_generation;     /* counts configurations taken into use */
+        uint64_t cpus_generation;       /* the observer's generation when the CPU files
+                                         * were last read in full */
+        bool placements_refreshed;      /* every placement was read since the last cycle
+                                         * (manager_refresh_placement) */
 
         /* What the rules say about each IRQ of the inventory, by index: resolved when
          * the inventory or the configuration changes, not every cycle. */
@@ -70,6 +75,8 @@ struct manager {
         bool plan_full;            /* apply_full_cpus() had CPUs */
         hwloc_bitmap_t *plan_current;   /* each IRQ's placement as the policy saw it, by
                                          * index; pirqs_cap of them */
+        bool plan_placements_checked;   /* plan_current matched every placement, and no
+                                         * placement was read since */
         double *cpu_load;          /* per CPU (by kernel number) under the last plan */
         size_t cpu_load_len;
 
@@ -88,6 +95,7 @@ struct manager {
         sd_bus *bus;                    /* NULL without a system bus */
         struct bus_cache *bus_cache;    /* bus.c's last emitted property values */
         struct hotplug *hotplug;        /* NULL when device events are not watched */
+        struct notifier notifier;       /* each cycle's STATUS= */
 };
 
 int manager_new(const struct options *opts, struct manager **ret);

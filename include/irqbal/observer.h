@@ -29,6 +29,11 @@ struct observer {
         struct procstat stat[2];        /* now and at the previous sample */
         unsigned stat_now;              /* index of "now" in stat[] */
         bool have_stat;                 /* stat[stat_now] holds a sample with intr */
+        enum {
+                OBSERVER_NOT_FETCHED,
+                OBSERVER_FETCHED,       /* the next slot holds a sample read ahead */
+                OBSERVER_FETCH_FAILED,  /* read ahead, and no usable intr line */
+        } fetched;
         struct irq_inventory inv;
         struct sample_result last;
         unsigned malformed_lines;       /* in the last /proc/interrupts read */
@@ -40,7 +45,6 @@ struct observer {
         bool placement_fresh;           /* read with the inventory, not refreshed since */
         hwloc_bitmap_t online_seen;     /* the online CPUs at the last placement refresh */
         hwloc_bitmap_t scratch;         /* for comparing a mask read with the known one */
-        size_t cursor;                  /* where the rotating slice goes on next cycle */
         uint64_t placement_reads;       /* IRQs whose placement was read since the start */
 };
 
@@ -50,24 +54,24 @@ void observer_done(struct observer *o);
 /* Samples now; the first call (and any after a rescan) also builds the inventory.
  * Rates are over the time since the previous call, SECONDS. */
 int observer_read(struct observer *o, double seconds);
+/* Reads /proc/stat now, for the next observer_read() to use instead of reading it
+ * then: the caller can read its clock in between, after the counters. (A simulator
+ * replaces its files one by one and its clock last: read before the counters, the
+ * clock could be a step older than they are, and a rate double or half what it is.) */
+void observer_read_counters(struct observer *o);
 
 /* Brings the inventory's placements up to date for a cycle, without reading every IRQ:
  *  - all of them when the online CPUs changed (a CPU going offline breaks masks,
  *    DESIGN.md §4.7), and none when the inventory was read since the last call;
- *  - else the IRQs of WRITTEN (N of them: moves irqbald wrote that an interrupt has
- *    carried out or undone since, apply_readback_irqs()), affinity and effective,
- *  - and a rotating slice of the movable IRQs, OBSERVER_SLICE_MIN or 1/32 of the
- *    IRQs, whichever is more: someone else's pin (DESIGN.md §4.8) is seen within
- *    ceil(movable IRQs / slice) cycles (about 32 at most; the next cycle when there are
- *    no more than OBSERVER_SLICE_MIN, as in the simulator's small scenarios).
- *    Until then apply.c reads a mask again before it writes it, so that a pin is never
- *    overwritten unseen.
- * The placement of IRQs nobody writes does not change by itself: reading all of them
- * every cycle cost two opens per IRQ, far above reading /proc/stat once. -ENOMEM. */
-/* 1/32 costs ~3 % of reading every mask each cycle and sees a pin within 32 cycles
- * (5 minutes at the default 10 s interval); below 16 × 32 IRQs the floor of 16 keeps
- * that bound shorter, for a few dozen opens per cycle. */
-#define OBSERVER_SLICE_MIN 16u
+ *  - else only the IRQs of WRITTEN (N of them: moves irqbald wrote that an interrupt
+ *    has carried out or undone since, apply_readback_irqs()), affinity and effective.
+ * The placement of IRQs nobody writes does not change by itself, and steady cycles
+ * read only /proc/stat (issue #8: reading even a slice of the masks each cycle cost
+ * more than /proc/stat itself). Someone else's pin (DESIGN.md §4.8) is seen when
+ * apply.c reads a mask before it writes it (so a pin is never overwritten), at every
+ * rescan, and whenever a D-Bus client asks for the IRQs (manager_refresh_placement).
+ * 1 when every placement is fresh (read with the inventory or again), 0 when only
+ * those of WRITTEN were read, or -ENOMEM. */
 int observer_refresh_placement(struct observer *o, const unsigned *written, size_t n);
 
 /* /proc/stat as read by the last sample, or NULL (per-CPU IRQ time for the load model). */

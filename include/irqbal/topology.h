@@ -66,6 +66,7 @@ struct topology {
         hwloc_bitmap_t online;
         hwloc_bitmap_t usable;  /* online minus every ban but the allowed ones */
         unsigned allowed_bans;  /* enum cpu_ban bits that do not make a CPU unusable */
+        unsigned ban_files_present; /* which ban files existed at the last full read */
 };
 
 struct topology_options {
@@ -86,10 +87,16 @@ int topology_load(const struct irqbal_root *root, const struct topology_options 
                   struct topology **ret);
 void topology_free(struct topology *t);
 
-/* Re-reads the online CPUs and the ban files (cheap: a few small files), so that a CPU
- * going offline, or back online if hwloc knew it, and a change of isolation show in
- * the next cycle. Returns 1 when the usable set changed, 0 when not, or -errno. */
-int topology_refresh(struct topology *t, const struct irqbal_root *root, hwloc_const_bitmap_t banned);
+/* ALL: re-reads the online CPUs and every ban file, and applies BANNED (the admin's):
+ * after a CPU went offline or came back, a reload or a ban. Otherwise re-reads only
+ * the ban files that can change while the kernel runs and exist here (cgroup v2's
+ * cpuset.cpus.isolated), and no file at all where there is none: what a steady cycle
+ * needs, as the online CPUs show in /proc/stat's cpuN lines (DESIGN.md §4.7).
+ * Returns 1 when the usable set changed, 0 when not, or -errno. */
+int topology_refresh(struct topology *t, const struct irqbal_root *root, hwloc_const_bitmap_t banned,
+                     bool all);
+/* Whether a ban file that can change at run time exists here (see topology_refresh). */
+bool topology_changes_at_run_time(const struct topology *t);
 
 /* The topo_cpu of kernel CPU OS_INDEX, or NULL. */
 const struct topo_cpu *topology_cpu(const struct topology *t, unsigned os_index);

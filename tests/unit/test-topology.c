@@ -1189,6 +1189,55 @@ START_TEST(root_online_file_takes_cpus_offline)
 }
 END_TEST
 
+/* A steady cycle's refresh reads only cgroup's isolated partitions, which change at
+ * run time, and only where the file exists; a full one reads every file again. */
+START_TEST(a_partial_refresh_reads_only_what_changes_at_run_time)
+{
+        char *dir = tl_mkdtemp();
+        hwloc_bitmap_t admin = hwloc_bitmap_alloc();
+        struct irqbal_root root;
+        struct topology *t;
+
+        tl_write(dir, "sys/devices/system/cpu/online", "0-7\n");
+        tl_write(dir, "sys/devices/system/cpu/isolated", "2\n");
+        hwloc_bitmap_set(admin, 7);
+        t = load(dir, SMALL, admin);
+        ck_assert(!topology_changes_at_run_time(t));
+        ck_assert_int_eq(root_open(&root, dir), 0);
+
+        /* No cgroup file: a partial refresh reads nothing, so sees no other change. */
+        tl_write(dir, "sys/devices/system/cpu/online", "0-6\n");
+        tl_write(dir, "sys/fs/cgroup/cpuset.cpus.isolated", "5\n");
+        ck_assert_int_eq(topology_refresh(t, &root, admin, false), 0);
+        assert_set(t->online, "0-7", "online");
+        assert_set(t->usable, "0-1,3-6", "usable");
+
+        /* A full one reads them all; from now on the cgroup file is read every time. */
+        ck_assert_int_eq(topology_refresh(t, &root, admin, true), 1);
+        ck_assert(topology_changes_at_run_time(t));
+        assert_set(t->online, "0-6", "online");
+        assert_set(t->usable, "0-1,3-4,6", "usable");
+        ck_assert_uint_eq(topology_cpu(t, 7)->bans, CPU_BAN_OFFLINE | CPU_BAN_ADMIN);
+
+        /* The partition moves to CPU 4 and isolated changes (it cannot, outside a
+         * test): the partial refresh takes the first, keeps every other ban. */
+        tl_write(dir, "sys/fs/cgroup/cpuset.cpus.isolated", "4\n");
+        tl_write(dir, "sys/devices/system/cpu/isolated", "3\n");
+        ck_assert_int_eq(topology_refresh(t, &root, admin, false), 1);
+        assert_set(t->usable, "0-1,3,5-6", "usable");
+        ck_assert_uint_eq(topology_cpu(t, 2)->bans, CPU_BAN_ISOLATED);
+        ck_assert_uint_eq(topology_cpu(t, 5)->bans, 0);
+        ck_assert_uint_eq(topology_cpu(t, 7)->bans, CPU_BAN_OFFLINE | CPU_BAN_ADMIN);
+        ck_assert_int_eq(topology_refresh(t, &root, admin, false), 0);
+
+        root_close(&root);
+        topology_free(t);
+        hwloc_bitmap_free(admin);
+        tl_rmtree(dir);
+        free(dir);
+}
+END_TEST
+
 START_TEST(json_has_every_member)
 {
         struct capture c;
@@ -1299,6 +1348,7 @@ Suite *test_suite(void)
         tcase_add_test(bans, nohz_full_null_means_none);
         tcase_add_test(bans, bans_of_cpus_the_machine_lacks_are_ignored);
         tcase_add_test(bans, root_online_file_takes_cpus_offline);
+        tcase_add_test(bans, a_partial_refresh_reads_only_what_changes_at_run_time);
         suite_add_tcase(s, bans);
 
         tcase_set_timeout(output, 120);
