@@ -4,10 +4,13 @@
  * the same root, buffer and parser as irqbald (root_read_buf, procstat_parse), so that
  * irqbald's cycle cost can be given as a multiple of it.
  *
- *   floor [--root DIR] [--file ABSPATH] [--raw] COUNT
+ *   floor [--root DIR] [--file ABSPATH] [--raw] [--every SECONDS] COUNT
  *
  * --file reads another file instead (e.g. /proc/interrupts, to measure what one read of
  * it costs); --raw only reads, without parsing (implied for files other than /proc/stat).
+ * --every sleeps between reads, one per SECONDS like a daemon's cycle: each read then
+ * starts cold (caches, TLB, the wake-up itself), as a balancer's cycle does, where
+ * back-to-back reads in a loop share everything warm.
  * Prints one line of key=value: reads, bytes per read, CPU ns per read (process CPU time,
  * user + system), wall ns per read. */
 #include <errno.h>
@@ -33,11 +36,12 @@ static uint64_t now_ns(clockid_t clock)
 
 static void usage(void)
 {
-        printf("Usage: floor [--root DIR] [--file ABSPATH] [--raw] COUNT\n\n"
+        printf("Usage: floor [--root DIR] [--file ABSPATH] [--raw] [--every SECONDS] COUNT\n\n"
                "Reads and parses DIR/proc/stat COUNT times, as one irqbald cycle must at least.\n\n"
                "  --root DIR      the machine's root (default /)\n"
                "  --file ABSPATH  read this file under the root instead of /proc/stat\n"
-               "  --raw           read only, do not parse\n");
+               "  --raw           read only, do not parse\n"
+               "  --every SECONDS one read per SECONDS, sleeping in between (a daemon's cycle)\n");
 }
 
 int main(int argc, char **argv)
@@ -46,6 +50,7 @@ int main(int argc, char **argv)
                 { "root", required_argument, NULL, 'r' },
                 { "file", required_argument, NULL, 'f' },
                 { "raw",  no_argument,       NULL, 'R' },
+                { "every", required_argument, NULL, 'e' },
                 { "help", no_argument,       NULL, 'h' },
                 {}
         };
@@ -53,7 +58,8 @@ int main(int argc, char **argv)
         struct irqbal_root root = {};
         struct textbuf buf = {};
         struct procstat st = {};
-        uint64_t cpu0, wall0, cpu, wall;
+        uint64_t cpu0, wall0, cpu, wall, every_ns = 0;
+        struct timespec next;
         unsigned long count;
         bool raw = false;
         size_t bytes = 0;
@@ -71,6 +77,18 @@ int main(int argc, char **argv)
                 case 'R':
                         raw = true;
                         break;
+                case 'e': {
+                        double v;
+
+                        errno = 0;
+                        v = strtod(optarg, &end);
+                        if (errno || *end || !(v > 0 && v < 3600)) {
+                                log_error("--every: expected seconds, got %s.", optarg);
+                                return 2;
+                        }
+                        every_ns = (uint64_t) (v * 1e9);
+                        break;
+                }
                 case 'h':
                         usage();
                         return 0;
@@ -97,7 +115,16 @@ int main(int argc, char **argv)
 
         cpu0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
         wall0 = now_ns(CLOCK_MONOTONIC);
+        clock_gettime(CLOCK_MONOTONIC, &next);
         for (unsigned long i = 0; i < count; i++) {
+                if (every_ns) {
+                        uint64_t t = (uint64_t) next.tv_sec * 1000000000ULL + (uint64_t) next.tv_nsec + every_ns;
+
+                        next = (struct timespec) { .tv_sec = (time_t) (t / 1000000000ULL),
+                                                   .tv_nsec = (long) (t % 1000000000ULL) };
+                        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
+                                ;
+                }
                 r = root_read_buf(&root, file, &buf);
                 if (r < 0) {
                         log_error_errno(r, "Failed to read %s under %s: %m", file, rootdir);

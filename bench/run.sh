@@ -169,11 +169,17 @@ for size in $SIZES; do
                         sleep 0.1
                 done
                 [ -n "$ald_pid" ] || { log "irqbald did not start"; cat "$OUT/$size-$rep-sim-irqbald.log" >&2; exit 1; }
+                # The floor as a daemon would pay it: one cold read per interval, on
+                # the same files, measured the same way as the two daemons.
+                "$FLOOR" --root "$ra" --every "$INTERVAL" 1000000 > /dev/null &
+                floor_pid=$!; PIDS+=("$floor_pid")
                 sleep "$WARMUP"
+                f0=$(cpu_ns "$floor_pid")
                 a0=$(cpu_ns "$ald_pid"); b0=0
                 [ -n "$bal_pid" ] && b0=$(cpu_ns "$bal_pid")
                 sleep "$DURATION"
                 a1=$(cpu_ns "$ald_pid"); ahwm=$(hwm_kib "$ald_pid" || true)
+                f1=$(cpu_ns "$floor_pid"); kill "$floor_pid" 2>/dev/null || true
                 if [ -z "$ahwm" ]; then
                         log "$size rep $rep: irqbald ended before the measurement did; run skipped"
                         kill "$bal_pid" 2>/dev/null || true
@@ -182,6 +188,9 @@ for size in $SIZES; do
                 fi
                 cycles=$((DURATION / INTERVAL))
                 result "$size" "$rep" irqbald_cpu_ns_per_cycle $(((a1 - a0) / cycles))
+                result "$size" "$rep" floor_periodic_cpu_ns_per_cycle $(((f1 - f0) / cycles))
+                result "$size" "$rep" ratio_cpu_irqbald_over_periodic_floor \
+                        "$(awk -v a=$((a1 - a0)) -v f=$((f1 - f0)) 'BEGIN { printf "%.2f", f ? a / f : 0 }')"
                 result "$size" "$rep" irqbald_vmhwm_kib "$ahwm"
                 if [ -n "$bal_pid" ]; then
                         b1=$(cpu_ns "$bal_pid"); bhwm=$(hwm_kib "$bal_pid")

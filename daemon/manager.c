@@ -533,6 +533,14 @@ int manager_plan_and_apply(struct manager *m)
         n_times = cpu_irq_times(m, times, m->cpu_load_len);
         load_estimate(m->obs.inv.irqs, m->obs.inv.n, times, n_times, m->window);
         changed_loads = load_update_planned(m->obs.inv.irqs, m->obs.inv.n);
+        /* The first sample has no window: its loads (all 0) are no measurement. This
+         * cycle plans with them, but they are not the centre of any dead band: the
+         * first measured loads replace them all. Else an IRQ whose load is about the
+         * band's floor would leave "0" only when noise lifts it, one by one, cycles
+         * apart, each time planning again. */
+        if (m->window <= 0)
+                for (size_t i = 0; i < m->obs.inv.n; i++)
+                        m->obs.inv.irqs[i].has_planned_load = false;
         if (can_keep_plan(m, changed_loads)) {
                 /* No placement read since, none can differ from the plan's. */
                 m->plan_placements_checked = true;
