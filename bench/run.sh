@@ -79,10 +79,16 @@ FLOOR=$BUILD/bench/floor
 
 if [ "$IRQBALANCE" = 1 ]; then
         command -v irqbalance >/dev/null || { log "irqbalance is not installed (apt-get install irqbalance), or give --no-irqbalance"; exit 1; }
-        if pgrep -x irqbalance >/dev/null; then
-                log "an irqbalance is running on this machine: stop it first (it must not run as a service here)"
-                exit 1
-        fi
+        # Only one in our own mount namespace balances this machine's real /proc/irq
+        # (a service); those in private namespaces over a simulated root (another
+        # benchmark's) are harmless.
+        own_ns=$(readlink /proc/self/ns/mnt)
+        for p in $(pgrep -x irqbalance || true); do
+                if [ "$(readlink /proc/"$p"/ns/mnt 2>/dev/null)" = "$own_ns" ]; then
+                        log "irqbalance (PID $p) runs on this machine's real /proc: stop it first (it must not run as a service here)"
+                        exit 1
+                fi
+        done
 fi
 
 # --- the machine -----------------------------------------------------------------------
@@ -192,6 +198,10 @@ for size in $SIZES; do
                 result "$size" "$rep" ratio_cpu_irqbald_over_periodic_floor \
                         "$(awk -v a=$((a1 - a0)) -v f=$((f1 - f0)) 'BEGIN { printf "%.2f", f ? a / f : 0 }')"
                 result "$size" "$rep" irqbald_vmhwm_kib "$ahwm"
+                if [ -n "$bal_pid" ] && ! kill -0 "$bal_pid" 2>/dev/null; then
+                        log "$size rep $rep: irqbalance ended before the measurement did (see $size-$rep-irqbalance.log); no irqbalance figures for this run"
+                        bal_pid=
+                fi
                 if [ -n "$bal_pid" ]; then
                         b1=$(cpu_ns "$bal_pid"); bhwm=$(hwm_kib "$bal_pid")
                         result "$size" "$rep" irqbalance_cpu_ns_per_cycle $(((b1 - b0) / cycles))

@@ -173,8 +173,8 @@ size_t apply_readback_irqs(struct apply_state *a, struct irq_inventory *inv,
                 /* Until its next interrupt a written IRQ stays where the write left it
                  * (DESIGN §4.4: the move happens then, or fails then): its mask is the
                  * one the kernel reported after the write, and an idle IRQ is not read
-                 * again every cycle. Someone else's change since shows when the slice
-                 * of observer_refresh_placement() comes to it. */
+                 * again every cycle. Someone else's change since shows before irqbald
+                 * writes it again (write_one()), or at the next full read. */
                 if (s && found && s->verify_pending && found->count == s->count_at_write) {
                         hwloc_bitmap_copy(inv->irqs[found - inv->irqs].affinity, s->written);
                         continue;
