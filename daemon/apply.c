@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <glib.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "irqbal/cpuset.h"
 #include "irqbal/log.h"
 #include "irqbal/macro.h"
+#include "irqbal/maskpool.h"
 
 /* A transient refusal (EBUSY, EAGAIN) is retried the next cycle, then after 2, 4, …
  * cycles: a vector move in progress usually completes within a cycle, and an IRQ that
@@ -22,9 +24,10 @@
 /* What apply remembers about one IRQ it wrote or tried to write. */
 struct irq_state {
         unsigned irq;
-        hwloc_bitmap_t original;   /* the mask before irqbald first moved it; NULL until then */
-        hwloc_bitmap_t written;    /* what the kernel took from our last write; NULL if none */
-        hwloc_bitmap_t before;     /* the kernel's mask just before that write */
+        /* Masks from apply_state.masks (shared: never written through): */
+        hwloc_const_bitmap_t original;  /* before irqbald first moved it; NULL until then */
+        hwloc_const_bitmap_t written;   /* what the kernel took from our last write; NULL if none */
+        hwloc_const_bitmap_t before;    /* the kernel's mask just before that write */
         uint64_t count_at_write;   /* its interrupt count when we wrote */
         bool verify_pending;       /* written, not yet seen to take effect */
         bool in_readback;          /* listed in apply_state.readback */
@@ -33,7 +36,7 @@ struct irq_state {
         bool pinned;               /* someone else set its mask after us */
         unsigned busy_streak;      /* consecutive EBUSY/EAGAIN */
         uint64_t retry_at;         /* first cycle that may write it again */
-        char reason[96];           /* why it may not be balanced, when it may not */
+        char *reason;              /* why it may not be balanced, when it may not */
         struct apply_counters counters;
 };
 
@@ -41,6 +44,7 @@ struct apply_state {
         const struct irqbal_root *root;
         struct apply_config config;
         GHashTable *irqs;          /* IRQ number → struct irq_state */
+        struct mask_pool *masks;   /* the states' masks: few distinct ones, many IRQs */
         uint64_t cycle;
         char *default_original;    /* default_smp_affinity before our first write, as read */
         hwloc_bitmap_t default_written;  /* what we last wrote there */
@@ -72,13 +76,13 @@ void apply_config_default(struct apply_config *c)
         };
 }
 
+/* The table's own free: its masks go with the pool (see apply_state_free()), or
+ * before, with state_forget(). */
 static void irq_state_free(void *p)
 {
         struct irq_state *s = p;
 
-        hwloc_bitmap_free(s->original);
-        hwloc_bitmap_free(s->written);
-        hwloc_bitmap_free(s->before);
+        free(s->reason);
         free(s);
 }
 
@@ -94,7 +98,7 @@ int apply_state_new(const struct irqbal_root *root, const struct apply_config *c
         a->irqs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, irq_state_free);
         a->scratch = hwloc_bitmap_alloc();
         a->full_cpus = hwloc_bitmap_alloc();
-        if (!a->scratch || !a->full_cpus) {
+        if (!a->scratch || !a->full_cpus || mask_pool_new(&a->masks) < 0) {
                 apply_state_free(a);
                 return -ENOMEM;
         }
@@ -112,6 +116,7 @@ void apply_state_free(struct apply_state *a)
         if (!a)
                 return;
         g_hash_table_destroy(a->irqs);
+        mask_pool_free(a->masks);
         free(a->default_original);
         hwloc_bitmap_free(a->default_written);
         free(a->readback);
@@ -195,10 +200,31 @@ static bool set_copy(hwloc_bitmap_t *dst, hwloc_const_bitmap_t src)
         return *dst && hwloc_bitmap_copy(*dst, src) == 0;
 }
 
-static void set_clear(hwloc_bitmap_t *set)
+/* Points one of an IRQ's masks at SET (NULL: none); false on ENOMEM. */
+static bool mask_set(struct apply_state *a, hwloc_const_bitmap_t *slot, hwloc_const_bitmap_t set)
 {
-        hwloc_bitmap_free(*set);
-        *set = NULL;
+        return mask_pool_set(a->masks, slot, set) == 0;
+}
+
+/* Drops S's masks from the pool, before S goes. */
+static void state_forget(struct apply_state *a, struct irq_state *s)
+{
+        (void) mask_set(a, &s->original, NULL);
+        (void) mask_set(a, &s->written, NULL);
+        (void) mask_set(a, &s->before, NULL);
+}
+
+/* Says why S may not be balanced. Out of memory, the reason is lost, not the hold:
+ * apply_may_balance() callers have a generic text for NULL. */
+static _printf_(2, 3) void set_reason(struct irq_state *s, const char *fmt, ...)
+{
+        va_list ap;
+
+        free(s->reason);
+        va_start(ap, fmt);
+        if (vasprintf(&s->reason, fmt, ap) < 0)
+                s->reason = NULL;
+        va_end(ap);
 }
 
 /* The errno names the kernel's affinity writes produce, for messages and the JSON. */
@@ -345,20 +371,19 @@ static int verify_one(struct apply_state *a, struct irq_state *s, const struct i
             hwloc_bitmap_isequal(irq->affinity, online)) {
                 log_info("IRQ %u: the kernel reset its mask from %s to %s as a CPU went "
                          "offline; placing it again", s->irq, ours, now);
-                set_clear(&s->written);
-                return 0;
+                return mask_set(a, &s->written, NULL) ? 0 : -ENOMEM;
         }
 
         /* A failed deferred move puts the previous mask back. */
         if (s->before && hwloc_bitmap_isequal(irq->affinity, s->before) &&
             irq->count != s->count_at_write) {
                 deferred_move_failed(a, s, irq);
-                return set_copy(&s->written, irq->affinity) ? 0 : -ENOMEM;
+                return mask_set(a, &s->written, irq->affinity) ? 0 : -ENOMEM;
         }
 
         if (a->config.respect_external_pins) {
                 s->pinned = true;
-                snprintf(s->reason, sizeof(s->reason), "pinned to %s by someone else", now);
+                set_reason(s, "pinned to %s by someone else", now);
                 log_notice("IRQ %u was pinned to %s by someone else; leaving it alone",
                            s->irq, now);
                 return 0;
@@ -366,7 +391,7 @@ static int verify_one(struct apply_state *a, struct irq_state *s, const struct i
         log_info("IRQ %u was set to %s by someone else; overwriting it "
                  "(respect_external_pins is off)", s->irq, now);
         /* Taken as the new baseline, so that the message comes once per change. */
-        return set_copy(&s->written, irq->affinity) ? 0 : -ENOMEM;
+        return mask_set(a, &s->written, irq->affinity) ? 0 : -ENOMEM;
 }
 
 static void verify_begin(struct apply_state *a)
@@ -414,6 +439,7 @@ int apply_verify(struct apply_state *a, const struct irq_inventory *inv,
                 if (!irq) {
                         /* Its number may come back for another device: start afresh. */
                         log_debug("IRQ %u is gone; forgetting it", s->irq);
+                        state_forget(a, s);
                         g_hash_table_iter_remove(&iter);
                         a->verify_changed = true;
                         continue;
@@ -465,8 +491,7 @@ static bool write_failed(struct apply_state *a, struct irq_state *s, hwloc_const
         case EIO:
                 /* DESIGN §4.3: managed, per-CPU or no-balancing; it will never move. */
                 s->refused = true;
-                snprintf(s->reason, sizeof(s->reason), "kernel refused affinity change (%s)",
-                         errno_name(e));
+                set_reason(s, "kernel refused affinity change (%s)", errno_name(e));
                 log_notice("IRQ %u: the kernel refused to move it to %s (%s); "
                            "leaving it where it is", s->irq, mask, errno_name(e));
                 break;
@@ -492,8 +517,7 @@ static bool write_failed(struct apply_state *a, struct irq_state *s, hwloc_const
                 s->retry_at = a->cycle + delay;
                 if (s->retry_at > a->retry_until)
                         a->retry_until = s->retry_at;
-                snprintf(s->reason, sizeof(s->reason), "kernel busy (%s), retrying later",
-                         errno_name(e));
+                set_reason(s, "kernel busy (%s), retrying later", errno_name(e));
                 log_info("IRQ %u: the kernel was busy moving it to %s (%s); retrying in "
                          "%u cycle(s)", s->irq, mask, errno_name(e), delay);
                 break;
@@ -546,8 +570,8 @@ static int write_one(struct apply_state *a, const struct irq *irq, hwloc_const_b
         s->force_write = false;
         s->verify_pending = true;
         s->count_at_write = irq->count;
-        if ((!s->original && !set_copy(&s->original, irq->affinity)) ||
-            !set_copy(&s->before, irq->affinity) || !set_copy(&s->written, target) ||
+        if ((!s->original && !mask_set(a, &s->original, irq->affinity)) ||
+            !mask_set(a, &s->before, irq->affinity) || !mask_set(a, &s->written, target) ||
             !readback_add(a, s))
                 return -ENOMEM;
 
@@ -561,7 +585,8 @@ static int write_one(struct apply_state *a, const struct irq *irq, hwloc_const_b
 
                 log_warning("IRQ %u: wrote %s to its smp_affinity_list, but the kernel "
                             "reports %s", irq->number, mask, got ? got : "?");
-                hwloc_bitmap_copy(s->written, a->scratch);
+                if (!mask_set(a, &s->written, a->scratch))
+                        return -ENOMEM;
         }
         return 0;
 }
@@ -630,7 +655,7 @@ int apply_plan(struct apply_state *a, const struct irq_inventory *inv, const str
                         if (!a->config.dry_run && !(s && s->written)) {
                                 struct irq_state *owned = state_get(a, p->irq);
 
-                                if (!owned || !set_copy(&owned->written, irq->affinity))
+                                if (!owned || !mask_set(a, &owned->written, irq->affinity))
                                         return -ENOMEM;
                         }
                         continue;

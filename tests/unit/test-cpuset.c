@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "irqbal/cpuset.h"
+#include "irqbal/maskpool.h"
 #include "testlib.h"
 
 static void check_list(const char *in, const char *expected)
@@ -89,6 +90,73 @@ START_TEST(read_cpulist_through_root)
 }
 END_TEST
 
+/* A set parsed from a cpulist, for the pool tests. */
+static hwloc_bitmap_t set_of(const char *list)
+{
+        hwloc_bitmap_t set = hwloc_bitmap_alloc();
+
+        ck_assert_int_eq(cpulist_parse(list, set), 0);
+        return set;
+}
+
+START_TEST(mask_pool_keeps_one_copy_of_each_distinct_set)
+{
+        struct mask_pool *pool;
+        hwloc_const_bitmap_t slots[6] = {};
+        hwloc_bitmap_t cpu1000 = set_of("1000"), also_cpu1000 = set_of("1000"), all = set_of("0-1023");
+
+        ck_assert_int_eq(mask_pool_new(&pool), 0);
+        /* Three IRQs on CPU 1000, three on every CPU: two copies, whatever the slots. */
+        for (int i = 0; i < 6; i++)
+                ck_assert_int_eq(mask_pool_set(pool, &slots[i], i < 3 ? (i ? also_cpu1000 : cpu1000) : all), 0);
+        ck_assert_uint_eq(mask_pool_size(pool), 2);
+        ck_assert_ptr_eq(slots[0], slots[1]);
+        ck_assert_ptr_eq(slots[1], slots[2]);
+        ck_assert_ptr_ne(slots[0], slots[3]);
+        ck_assert(slots[0] != cpu1000);
+        /* The pool's copy does not follow the set it was made from. */
+        hwloc_bitmap_only(cpu1000, 7);
+        ck_assert_int_eq(hwloc_bitmap_first(slots[0]), 1000);
+        ck_assert_int_eq(hwloc_bitmap_weight(slots[3]), 1024);
+        hwloc_bitmap_free(cpu1000);
+        hwloc_bitmap_free(also_cpu1000);
+        hwloc_bitmap_free(all);
+        mask_pool_free(pool);
+}
+END_TEST
+
+START_TEST(mask_pool_drops_a_set_with_its_last_reference)
+{
+        struct mask_pool *pool;
+        hwloc_const_bitmap_t a = NULL, b = NULL;
+        hwloc_bitmap_t three = set_of("3"), node = set_of("0-15");
+
+        ck_assert_int_eq(mask_pool_new(&pool), 0);
+        ck_assert_int_eq(mask_pool_set(pool, &a, three), 0);
+        ck_assert_int_eq(mask_pool_set(pool, &b, three), 0);
+        /* Setting a slot to what it holds takes no second reference. */
+        ck_assert_int_eq(mask_pool_set(pool, &a, three), 0);
+        ck_assert_uint_eq(mask_pool_size(pool), 1);
+        /* A moves: CPU 3 stays for B, the node set comes in. */
+        ck_assert_int_eq(mask_pool_set(pool, &a, node), 0);
+        ck_assert_uint_eq(mask_pool_size(pool), 2);
+        ck_assert_int_eq(hwloc_bitmap_first(b), 3);
+        ck_assert_int_eq(mask_pool_set(pool, &b, NULL), 0);
+        ck_assert_ptr_null(b);
+        ck_assert_uint_eq(mask_pool_size(pool), 1);
+        ck_assert_int_eq(mask_pool_set(pool, &a, NULL), 0);
+        ck_assert_uint_eq(mask_pool_size(pool), 0);
+        /* An empty set is a set like any other. */
+        hwloc_bitmap_zero(three);
+        ck_assert_int_eq(mask_pool_set(pool, &a, three), 0);
+        ck_assert(hwloc_bitmap_iszero(a));
+        ck_assert_uint_eq(mask_pool_size(pool), 1);
+        hwloc_bitmap_free(three);
+        hwloc_bitmap_free(node);
+        mask_pool_free(pool);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
         Suite *s = suite_create("cpuset");
@@ -98,6 +166,8 @@ Suite *test_suite(void)
         tcase_add_test(tc, cpulist_garbage_is_rejected);
         tcase_add_test(tc, cpumask_hex_groups);
         tcase_add_test(tc, read_cpulist_through_root);
+        tcase_add_test(tc, mask_pool_keeps_one_copy_of_each_distinct_set);
+        tcase_add_test(tc, mask_pool_drops_a_set_with_its_last_reference);
         suite_add_tcase(s, tc);
         return s;
 }
