@@ -20,9 +20,22 @@ enum irq_class {
 const char *irq_class_to_string(enum irq_class c);
 int irq_class_from_string(const char *s);
 
-/* One IRQ as the daemon sees it: identity, device, constraints and placement. */
+/* One IRQ as the daemon sees it: identity, device, constraints and placement.
+ *
+ * What every cycle reads and writes for every IRQ comes first, together: a steady
+ * cycle walks thousands of these after sleeping for seconds, with the caches cold,
+ * and the fields it needs then fit in one cache line instead of three. */
 struct irq {
         unsigned number;
+        enum irq_class class;
+        uint64_t count;     /* total interrupts at the last sample (sum over CPUs) */
+        double rate;        /* interrupts per second over the last sample window */
+        double load;        /* estimated share of one CPU it costs (see load.h) */
+        double planned_load;/* the load policies see: follows `load` only past a dead band */
+        bool has_planned_load;
+        bool movable;
+        bool has_effective;
+
         char *name;         /* action names as /proc/interrupts prints them ("" if none) */
         char *chip;         /* irq chip ("PCI-MSIX-0000:00:02.0", "IO-APIC") */
         char *hwirq;        /* hwirq and trigger ("1-edge"), NULL if not printed */
@@ -30,21 +43,13 @@ struct irq {
         char *device;       /* PCI address ("0000:00:02.0") or NULL */
         char *driver;       /* bound driver ("virtio_net", "nvme") or NULL */
         char *interface;    /* network interface of the device ("eth0") or NULL */
-        enum irq_class class;
         int node;           /* NUMA node of the device, -1 if none or unknown */
-        bool movable;
         const char *unmovable_reason;  /* static string when !movable */
         char *balancing_note;          /* why irqbald leaves a movable IRQ alone this
                                         * cycle (refused, pinned by someone else …) */
         hwloc_bitmap_t affinity;   /* smp_affinity_list */
         hwloc_bitmap_t effective;  /* effective_affinity_list; empty if unknown */
         hwloc_bitmap_t hint;       /* affinity_hint; empty when the driver set none */
-        bool has_effective;
-        uint64_t count;     /* total interrupts at the last sample (sum over CPUs) */
-        double rate;        /* interrupts per second over the last sample window */
-        double load;        /* estimated share of one CPU it costs (see load.h) */
-        double planned_load;/* the load policies see: follows `load` only past a dead band */
-        bool has_planned_load;
 };
 
 void irq_done(struct irq *irq);
