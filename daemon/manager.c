@@ -113,6 +113,7 @@ void manager_free(struct manager *m)
         plan_done(&m->plan);
         plan_done(&m->next_plan);
         free(m->effects);
+        free(m->effect_index);
         apply_state_free(m->apply);
         free(m->cpu_load);
         topology_free(m->topo);
@@ -245,13 +246,12 @@ static int reserve_policy_input(struct manager *m, size_t n)
                 return -ENOMEM;
         m->plan_current = c;
         for (; m->pirqs_cap < n; m->pirqs_cap++) {
-                m->allowed[m->pirqs_cap] = hwloc_bitmap_alloc();
+                /* Allowed sets are allocated only for IRQs that need one
+                 * (build_policy_input()). */
+                m->allowed[m->pirqs_cap] = NULL;
                 m->plan_current[m->pirqs_cap] = hwloc_bitmap_alloc();
-                if (!m->allowed[m->pirqs_cap] || !m->plan_current[m->pirqs_cap]) {
-                        hwloc_bitmap_free(m->allowed[m->pirqs_cap]);
-                        hwloc_bitmap_free(m->plan_current[m->pirqs_cap]);
+                if (!m->plan_current[m->pirqs_cap])
                         return -ENOMEM;
-                }
         }
         return 0;
 }
@@ -266,29 +266,91 @@ static int previous_cpu(const struct manager *m, unsigned irq)
         return hwloc_bitmap_first(p->cpus);
 }
 
+/* effect_index's value for an IRQ no rule matched. */
+#define NO_RULE_MATCHED UINT32_MAX
+
+static bool rule_effects_current(const struct manager *m)
+{
+        return m->effects_valid && m->effects_obs_generation == m->obs.generation &&
+               m->effects_config_generation == m->config_generation;
+}
+
+/* What the rules say about the IRQ at inventory index I; the effects must be current. */
+static const struct rule_effect *effect_at(const struct manager *m, size_t i)
+{
+        uint32_t k = m->effect_index[i];
+
+        return k == NO_RULE_MATCHED ? &m->no_rule_effect : &m->effects[k];
+}
+
+/* Makes room for m->effects[N]. By doubling: how many IRQs a rule matches is known only
+ * once they are resolved. */
+static int reserve_rule_effect(struct manager *m, size_t n)
+{
+        struct rule_effect *e;
+        size_t cap;
+
+        if (n < m->effects_cap)
+                return 0;
+        cap = m->effects_cap ? 2 * m->effects_cap : 16;
+        e = realloc(m->effects, cap * sizeof(*e));
+        if (!e)
+                return -ENOMEM;
+        m->effects = e;
+        m->effects_cap = cap;
+        return 0;
+}
+
 /* What the rules say about each IRQ, resolved again only when the inventory or the
  * configuration changed since: O(IRQs × rules) then, nothing in steady cycles. */
 int manager_update_rule_effects(struct manager *m)
 {
         const struct irq_inventory *inv = &m->obs.inv;
+        struct rule_effect e;
+        int r;
 
-        if (m->effects_valid && m->effects_obs_generation == m->obs.generation &&
-            m->effects_config_generation == m->config_generation)
+        if (rule_effects_current(m))
                 return 0;
-        if (inv->n > m->effects_cap) {
-                struct rule_effect *e = realloc(m->effects, inv->n * sizeof(*e));
+        /* An index is 32 bits, one value of them meaning none: far more IRQs than a
+         * kernel has, but a bigger inventory must not wrap around. */
+        if (inv->n >= NO_RULE_MATCHED)
+                return -E2BIG;
+        if (inv->n > m->effect_index_cap) {
+                uint32_t *idx = realloc(m->effect_index, inv->n * sizeof(*idx));
 
-                if (!e)
+                if (!idx)
                         return -ENOMEM;
-                m->effects = e;
-                m->effects_cap = inv->n;
+                m->effect_index = idx;
+                m->effect_index_cap = inv->n;
         }
-        for (size_t i = 0; i < inv->n; i++)
-                rules_resolve(&m->conf, &inv->irqs[i], &m->effects[i]);
+        m->n_effects = 0;
+        for (size_t i = 0; i < inv->n; i++) {
+                rules_resolve(&m->conf, &inv->irqs[i], &e);
+                if (e.n_matched == 0) {
+                        /* rules.c's defaults: the same for every IRQ no rule matched. */
+                        m->no_rule_effect = e;
+                        m->effect_index[i] = NO_RULE_MATCHED;
+                        continue;
+                }
+                r = reserve_rule_effect(m, m->n_effects);
+                if (r < 0)
+                        return r;
+                m->effects[m->n_effects] = e;
+                m->effect_index[i] = (uint32_t) m->n_effects++;
+        }
         m->effects_obs_generation = m->obs.generation;
         m->effects_config_generation = m->config_generation;
         m->effects_valid = true;
         return 0;
+}
+
+const struct rule_effect *manager_rule_effect(const struct manager *m, const struct irq *irq)
+{
+        size_t i = (size_t) (irq - m->obs.inv.irqs);
+
+        if (!rule_effects_current(m) || i >= m->obs.inv.n)
+                return NULL;
+        return effect_at(m, i);
 }
 
 /* Sets why irqbald leaves IRQ alone this cycle (NULL: it does not), allocating only
@@ -315,9 +377,46 @@ static hwloc_const_bitmap_t placement_seen(const struct irq *irq)
         return effective ? irq->effective : irq->affinity;
 }
 
+/* The CPUs IRQ (at inventory index I, with rule effect E) may be placed on, given FULL,
+ * the CPUs without free vectors (NULL: none). Most IRQs may use every usable CPU and
+ * share topo->usable itself: a set per IRQ is some 180 bytes at 1024 CPUs. The others
+ * get a set of their own, allocated the first time and reused in later cycles. */
+static int allowed_cpus(struct manager *m, size_t i, const struct irq *irq,
+                        const struct rule_effect *e, hwloc_const_bitmap_t full,
+                        hwloc_const_bitmap_t *ret)
+{
+        hwloc_bitmap_t a;
+
+        if (!full && !e->cpus) {
+                *ret = m->topo->usable;
+                return 0;
+        }
+        if (!m->allowed[i] && !(m->allowed[i] = hwloc_bitmap_alloc()))
+                return -ENOMEM;
+        a = m->allowed[i];
+        if (hwloc_bitmap_copy(a, m->topo->usable) < 0)
+                return -ENOMEM;
+        if (full) {
+                hwloc_const_bitmap_t here = irq->has_effective && !hwloc_bitmap_iszero(irq->effective) ?
+                                            irq->effective : irq->affinity;
+
+                hwloc_bitmap_andnot(a, a, full);
+                /* An IRQ placed on a full CPU holds its vector there: it may stay, it
+                 * just gets no company. */
+                if (hwloc_bitmap_weight(here) == 1 && hwloc_bitmap_isincluded(here, full) &&
+                    hwloc_bitmap_isincluded(here, m->topo->usable))
+                        hwloc_bitmap_or(a, a, here);
+        }
+        if (e->cpus)
+                hwloc_bitmap_and(a, a, e->cpus);
+        *ret = a;
+        return 0;
+}
+
 static int build_policy_input(struct manager *m, struct policy_input *in)
 {
         const struct irq_inventory *inv = &m->obs.inv;
+        hwloc_const_bitmap_t full = apply_full_cpus(m->apply);
         int r = reserve_policy_input(m, inv->n);
 
         if (r >= 0)
@@ -327,26 +426,14 @@ static int build_policy_input(struct manager *m, struct policy_input *in)
         for (size_t i = 0; i < inv->n; i++) {
                 struct irq *irq = &inv->irqs[i];
                 struct policy_irq *p = &m->pirqs[i];
-                const struct rule_effect *e = &m->effects[i];
-                hwloc_const_bitmap_t full = apply_full_cpus(m->apply);
+                const struct rule_effect *e = effect_at(m, i);
+                hwloc_const_bitmap_t allowed;
                 char note[160], origin[128];
                 const char *why = NULL;
 
-                hwloc_bitmap_copy(m->allowed[i], m->topo->usable);
-                if (full) {
-                        hwloc_const_bitmap_t here = irq->has_effective &&
-                                                    !hwloc_bitmap_iszero(irq->effective) ?
-                                                    irq->effective : irq->affinity;
-
-                        hwloc_bitmap_andnot(m->allowed[i], m->allowed[i], full);
-                        /* An IRQ placed on a full CPU holds its vector there: it may
-                         * stay, it just gets no company. */
-                        if (hwloc_bitmap_weight(here) == 1 && hwloc_bitmap_isincluded(here, full) &&
-                            hwloc_bitmap_isincluded(here, m->topo->usable))
-                                hwloc_bitmap_or(m->allowed[i], m->allowed[i], here);
-                }
-                if (e->cpus)
-                        hwloc_bitmap_and(m->allowed[i], m->allowed[i], e->cpus);
+                r = allowed_cpus(m, i, irq, e, full, &allowed);
+                if (r < 0)
+                        return r;
                 /* A policy file's ban, then the kernel's refusal, someone else's pin or
                  * a back-off: judgements of this cycle, so the inventory's own view
                  * stays as is. */
@@ -356,7 +443,7 @@ static int build_policy_input(struct manager *m, struct policy_input *in)
                         why = note;
                 } else if (irq->movable && !apply_may_balance(m->apply, irq->number, &why))
                         why = why ? why : "left alone";
-                else if (irq->movable && e->cpus && hwloc_bitmap_iszero(m->allowed[i])) {
+                else if (irq->movable && e->cpus && hwloc_bitmap_iszero(allowed)) {
                         snprintf(note, sizeof(note), "no usable CPU in CPUs= of %s",
                                  config_origin_format(&e->cpus_origin, origin, sizeof(origin)));
                         why = note;
@@ -371,8 +458,8 @@ static int build_policy_input(struct manager *m, struct policy_input *in)
                         .class = irq->class,
                         .node = e->node_origin.file ? e->node : irq->node,
                         .load = irq->planned_load * e->weight,
-                        .movable = irq_is_balanced(irq) && !hwloc_bitmap_iszero(m->allowed[i]),
-                        .allowed = m->allowed[i],
+                        .movable = irq_is_balanced(irq) && !hwloc_bitmap_iszero(allowed),
+                        .allowed = allowed,
                         .current = placement_seen(irq),
                         .hint = irq->hint,
                         .previous = previous_cpu(m, irq->number),
@@ -816,14 +903,11 @@ int manager_preview_plan(struct manager *m, struct plan *ret)
 
 const char *manager_irq_state(const struct manager *m, const struct irq *irq)
 {
-        size_t i = (size_t) (irq - m->obs.inv.irqs);
-        bool effects_current = m->effects_valid && m->effects_obs_generation == m->obs.generation &&
-                               m->effects_config_generation == m->config_generation &&
-                               i < m->obs.inv.n;
+        const struct rule_effect *e = manager_rule_effect(m, irq);
 
         if (!irq->movable)
                 return "unmovable";
-        if (effects_current && m->effects[i].ban)
+        if (e && e->ban)
                 return "banned";
         switch (apply_irq_hold(m->apply, irq->number)) {
         case APPLY_HOLD_REFUSED:

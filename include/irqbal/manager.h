@@ -46,10 +46,18 @@ struct manager {
         bool placements_refreshed;      /* every placement was read since the last cycle
                                          * (manager_refresh_placement) */
 
-        /* What the rules say about each IRQ of the inventory, by index: resolved when
-         * the inventory or the configuration changes, not every cycle. */
-        struct rule_effect *effects;
-        size_t effects_cap;
+        /* What the rules say about each IRQ of the inventory (manager_rule_effect()):
+         * resolved when the inventory or the configuration changes, not every cycle.
+         * Most IRQs match no rule (without policy files none does), and a rule_effect
+         * is some 150 bytes: those share no_rule_effect, and only the others have one
+         * of their own in effects. */
+        uint32_t *effect_index;         /* by inventory index: into effects, or
+                                         * UINT32_MAX for no_rule_effect */
+        size_t effect_index_cap;
+        struct rule_effect *effects;    /* n_effects of effects_cap */
+        size_t n_effects, effects_cap;
+        struct rule_effect no_rule_effect;      /* rules_resolve()'s for an IRQ no rule
+                                                 * matches */
         uint64_t effects_obs_generation, effects_config_generation;
         bool effects_valid;
 
@@ -58,7 +66,10 @@ struct manager {
         double uptime;
         double window;             /* length of the last sample window, seconds */
 
-        /* Policy input, reused from cycle to cycle. */
+        /* Policy input, reused from cycle to cycle. An IRQ's allowed CPUs are
+         * topo->usable itself unless something narrows them (full-vector CPUs, a rule's
+         * CPUs=): only then does it get a set of its own in allowed, by inventory index,
+         * allocated the first time and kept (NULL until then). */
         struct policy_irq *pirqs;
         hwloc_bitmap_t *allowed;
         size_t pirqs_cap;
@@ -160,6 +171,10 @@ int manager_load_configuration(const struct irqbal_root *root, const struct opti
 /* Resolves the rules for every IRQ of the inventory again if the inventory or the
  * configuration changed since the last time: O(IRQs × rules) then, else nothing. */
 int manager_update_rule_effects(struct manager *m);
+/* What the rules say about IRQ of the inventory: its own effect when a rule matched it,
+ * else the defaults every such IRQ shares. NULL until manager_update_rule_effects() ran
+ * for this inventory and configuration. Points into M. */
+const struct rule_effect *manager_rule_effect(const struct manager *m, const struct irq *irq);
 /* Logs every finding of DIAGS (errors as errors, warnings as warnings). */
 void manager_log_diags(const struct config_diags *diags);
 

@@ -5,11 +5,14 @@
 
 #include "irqbal/config.h"
 #include "irqbal/cpuset.h"
+#include "irqbal/manager.h"
+#include "irqbal/options.h"
 #include "irqbal/rules.h"
 #include "testlib.h"
 
 /* Rules and IRQs are built by hand: these tests are about matching and resolving, not
- * about reading files (config_load has its own tests). */
+ * about reading files (config_load has its own tests). The last ones are about what the
+ * manager makes of the rules for the policy: a policy file on a fake root. */
 
 #define FILE_10 "/etc/irqbald/policy.d/10-nic.conf"
 #define FILE_50 "/run/irqbald/policy.d/50-override.conf"
@@ -431,10 +434,172 @@ START_TEST(origins_format_as_file_and_line)
 }
 END_TEST
 
+/* ---- The manager: each IRQ's effect and allowed CPUs ---------------------------- */
+
+static char *root;
+static struct options opts;
+static struct manager *m;
+
+/* Four MSI-X queues, IRQs 40-43, on a machine of four CPUs, and the policy file
+ * CONTENT (NULL: none). The manager has sampled once and not planned yet. */
+static void start_manager(const char *content)
+{
+        char *argv[] = { "irqbald", "--root", NULL, "--topology=synthetic:pu:4", "--dry-run",
+                         "--no-bus", NULL };
+
+        root = tl_mkdtemp();
+        tl_write(root, "sys/devices/system/cpu/online", "0-3\n");
+        tl_write(root, "proc/uptime", "100.00 0.00\n");
+        tl_write(root, "proc/interrupts",
+                 "           CPU0       CPU1       CPU2       CPU3       \n"
+                 " 40:        100          0          0          0  PCI-MSIX-0000:00:04.0   0-edge      eth0-rx-0\n"
+                 " 41:        100          0          0          0  PCI-MSIX-0000:00:04.0   1-edge      eth0-rx-1\n"
+                 " 42:        100          0          0          0  PCI-MSIX-0000:00:04.0   2-edge      eth0-rx-2\n"
+                 " 43:        100          0          0          0  PCI-MSIX-0000:00:04.0   3-edge      eth0-rx-3\n");
+        for (unsigned irq = 40; irq <= 43; irq++)
+                tl_write_irq_masks(root, irq, "0-3", "f");
+        if (content)
+                tl_write(root, "etc/irqbald/policy.d/50-test.conf", "%s", content);
+        argv[2] = root;
+        ck_assert_int_eq(options_parse((int) ELEMENTSOF(argv) - 1, argv, &opts), 0);
+        ck_assert_int_eq(manager_new(&opts, &m), 0);
+        ck_assert_int_eq(manager_sample(m, 1.0), 0);
+        ck_assert_uint_eq(m->obs.inv.n, 4);
+}
+
+static void stop_manager(void)
+{
+        manager_free(m);
+        m = NULL;
+        options_done(&opts);
+        tl_rmtree(root);
+        free(root);
+        root = NULL;
+}
+
+static const struct irq *irq_of(unsigned number)
+{
+        const struct irq *irq = inventory_find(&m->obs.inv, number);
+
+        ck_assert_msg(irq, "no IRQ %u in the inventory", number);
+        return irq;
+}
+
+/* The policy input an IRQ got in the last plan (or preview). */
+static const struct policy_irq *input_of(unsigned number)
+{
+        return &m->pirqs[irq_of(number) - m->obs.inv.irqs];
+}
+
+/* Plans without writing, as irqbalctl plan does: builds the policy input. */
+static void preview(void)
+{
+        struct plan plan;
+
+        ck_assert_int_eq(manager_preview_plan(m, &plan), 0);
+        plan_done(&plan);
+}
+
+static void assert_no_rule_effect(const struct rule_effect *e)
+{
+        ck_assert_ptr_nonnull(e);
+        ck_assert_uint_eq(e->n_matched, 0);
+        ck_assert(!e->ban);
+        ck_assert_ptr_null(e->cpus);
+        ck_assert_int_eq(e->node, -1);
+        ck_assert_ptr_null(e->policy);
+        ck_assert_double_eq(e->weight, 1);
+        ck_assert(!e->exclusive);
+}
+
+START_TEST(without_policy_files_every_irq_has_the_defaults_and_every_usable_cpu)
+{
+        start_manager(NULL);
+        /* Not resolved before the first plan. */
+        ck_assert_ptr_null(manager_rule_effect(m, irq_of(40)));
+        preview();
+        for (unsigned n = 40; n <= 43; n++) {
+                assert_no_rule_effect(manager_rule_effect(m, irq_of(n)));
+                ck_assert(input_of(n)->movable);
+                /* The usable CPUs themselves, no copy of them per IRQ. */
+                ck_assert_ptr_eq(input_of(n)->allowed, m->topo->usable);
+                ck_assert_str_eq(manager_irq_state(m, irq_of(n)), "balanced");
+        }
+        /* Nothing stored per IRQ but an index. */
+        ck_assert_uint_eq(m->n_effects, 0);
+        for (size_t i = 0; i < m->pirqs_cap; i++)
+                ck_assert_ptr_null(m->allowed[i]);
+        stop_manager();
+}
+END_TEST
+
+START_TEST(a_cpus_rule_narrows_only_the_irq_it_matches)
+{
+        hwloc_bitmap_t want = hwloc_bitmap_alloc();
+        const struct rule_effect *e;
+
+        start_manager("[Match]\nIrq=41\n[Placement]\nCPUs=2-3\nWeight=3\n");
+        preview();
+        ck_assert_int_eq(cpulist_parse("2-3", want), 0);
+        e = manager_rule_effect(m, irq_of(41));
+        ck_assert_ptr_nonnull(e);
+        ck_assert_uint_eq(e->n_matched, 1);
+        ck_assert(hwloc_bitmap_isequal(e->cpus, want));
+        ck_assert_double_eq(e->weight, 3);
+        ck_assert(hwloc_bitmap_isequal(input_of(41)->allowed, want));
+        ck_assert_ptr_ne(input_of(41)->allowed, m->topo->usable);
+        ck_assert(input_of(41)->movable);
+        for (unsigned n = 40; n <= 43; n++) {
+                if (n == 41)
+                        continue;
+                assert_no_rule_effect(manager_rule_effect(m, irq_of(n)));
+                ck_assert_ptr_eq(input_of(n)->allowed, m->topo->usable);
+        }
+        /* No CPU of the rule's CPUs= usable any more: the IRQ's set is empty and it is
+         * left out of balancing; the others follow the usable CPUs. */
+        ck_assert_int_eq(manager_ban_cpus(m, want, false, NULL), 0);
+        ck_assert_int_eq(manager_sample(m, 1.0), 0);
+        preview();
+        ck_assert(hwloc_bitmap_iszero(input_of(41)->allowed));
+        ck_assert(!input_of(41)->movable);
+        ck_assert_ptr_eq(input_of(40)->allowed, m->topo->usable);
+        ck_assert_int_eq(hwloc_bitmap_weight(input_of(40)->allowed), 2);
+        hwloc_bitmap_free(want);
+        stop_manager();
+}
+END_TEST
+
+START_TEST(a_ban_rule_bans_only_the_irq_it_matches)
+{
+        const struct rule_effect *e;
+
+        start_manager("[Match]\nIrq=42\n[Placement]\nBan=yes\n");
+        preview();
+        e = manager_rule_effect(m, irq_of(42));
+        ck_assert_ptr_nonnull(e);
+        ck_assert_uint_eq(e->n_matched, 1);
+        ck_assert(e->ban);
+        ck_assert_ptr_null(e->cpus);
+        ck_assert_str_eq(manager_irq_state(m, irq_of(42)), "banned");
+        ck_assert(!input_of(42)->movable);
+        for (unsigned n = 40; n <= 43; n++) {
+                if (n == 42)
+                        continue;
+                assert_no_rule_effect(manager_rule_effect(m, irq_of(n)));
+                ck_assert_str_eq(manager_irq_state(m, irq_of(n)), "balanced");
+                ck_assert(input_of(n)->movable);
+        }
+        /* One effect stored, for the one IRQ a rule matched. */
+        ck_assert_uint_eq(m->n_effects, 1);
+        stop_manager();
+}
+END_TEST
+
 Suite *test_suite(void)
 {
         Suite *s = suite_create("rules");
         TCase *match = tcase_create("match"), *resolve = tcase_create("resolve");
+        TCase *manager = tcase_create("manager");
 
         tcase_add_test(match, irq_numbers_match_by_list);
         tcase_add_test(match, names_match_by_glob);
@@ -453,5 +618,10 @@ Suite *test_suite(void)
         tcase_add_test(resolve, a_later_rule_wins_key_by_key);
         tcase_add_test(resolve, origins_format_as_file_and_line);
         suite_add_tcase(s, resolve);
+
+        tcase_add_test(manager, without_policy_files_every_irq_has_the_defaults_and_every_usable_cpu);
+        tcase_add_test(manager, a_cpus_rule_narrows_only_the_irq_it_matches);
+        tcase_add_test(manager, a_ban_rule_bans_only_the_irq_it_matches);
+        suite_add_tcase(s, manager);
         return s;
 }
