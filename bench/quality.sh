@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The quality benchmark in one command (bench/README.md, "Quality"):
 #
-#   bench/quality.sh [--step S] [--scenarios a,b,…] [--build DIR] [--out DIR]
+#   bench/quality.sh [--step S] [--scenarios a,b,…] [--cost-steps N] [--build DIR] [--out DIR]
 #
-# For every sim/scenarios/*.ini (or those listed, by name without .ini), in real time:
+# For every sim/scenarios/*.ini (or those listed, by name without .ini, or cost
+# machines by size, CPUSxIRQS), in real time:
 # two copies of the scenario's machine, same seed, run at the same time, one with
 # irqbald (default policy, --interval S) under irqbal-sim --realtime, the other kept up
 # to date by irqbal-sim --no-daemon for Debian's irqbalance (--foreground --interval S,
@@ -12,13 +13,19 @@
 # simulators write their figures (--json) and a per-step trace (--trace).
 #   --step S     seconds per step and both daemons' interval (default: the scenarios'
 #                Step=, 10 s); a whole number >= 1 (irqbalance's --interval minimum)
-#   --scenarios  a comma-separated subset, e.g. noise,numa-nic
+#   --scenarios  a comma-separated list, e.g. noise,numa-nic,256x1000: scenarios by
+#                name, and cost machines (64x300, 256x1000, 1024x4096) made by
+#                bench/gen-scenario.sh SIZE S N; default: every sim/scenarios/*.ini,
+#                no cost machine
+#   --cost-steps N  steps of a cost machine (default 30)
 #   --build DIR  build tree (default /tmp/build-quality; configured if new)
 #   --out DIR    results (default /tmp/irqbal-quality-results/DATE)
 # Results in OUT: quality.tsv and quality.md (per scenario and phase: peak ÷ lower
 # bound, node-local share, steady-state writes per IRQ per hour, cycles to converge,
-# for both daemons, against the targets of the performance issue), SCENARIO.svg (heat
-# maps, bench/heatmap), the figures, traces and logs, machine.txt. Must run as root
+# for both daemons, against the targets of the performance issue; where the machine's
+# constraints keep the bound out of reach, peak ÷ bound is judged against 1.10 × the
+# simulator's constrained bound, sim/README.md), SCENARIO.svg (heat maps,
+# bench/heatmap), the figures, traces and logs, machine.txt. Must run as root
 # (namespaces, bind mounts) with irqbalance installed but not running on this machine.
 # IRQBALD_VERSION=TEXT names the irqbald build in the results (default: git describe of
 # this tree), e.g. for a clean export of a commit.
@@ -30,14 +37,16 @@ BUILD=/tmp/build-quality
 OUT=
 STEP=
 SCENARIOS=
+COST_STEPS=30
 
 while [ $# -gt 0 ]; do
         case $1 in
         --step) STEP=$2; shift ;;
         --scenarios) SCENARIOS=$2; shift ;;
+        --cost-steps) COST_STEPS=$2; shift ;;
         --build) BUILD=$2; shift ;;
         --out) OUT=$2; shift ;;
-        -h|--help) sed -n '3,24p' "$0"; exit 0 ;;
+        -h|--help) sed -n '3,/^set -euo/{/^set -euo/!p}' "$0"; exit 0 ;;
         *) echo "quality.sh: unknown option $1" >&2; exit 2 ;;
         esac
         shift
@@ -48,13 +57,23 @@ if [ -n "$STEP" ] && ! [[ "$STEP" =~ ^[1-9][0-9]*$ ]]; then
         log "--step: irqbalance takes whole seconds >= 1 (its --interval); got $STEP"
         exit 2
 fi
+if ! [[ "$COST_STEPS" =~ ^[1-9][0-9]*$ ]]; then
+        log "--cost-steps: a whole number >= 1; got $COST_STEPS"
+        exit 2
+fi
+# A cost machine's name is its size, CPUSxIRQS; bench/gen-scenario.sh knows which.
+is_cost() { [[ "$1" =~ ^[0-9]+x[0-9]+$ ]]; }
 if [ -z "$SCENARIOS" ]; then
         SCENARIOS=$(cd "$SRC/sim/scenarios" && ls *.ini | sed 's/\.ini$//' | tr '\n' ' ')
 else
         SCENARIOS=$(echo "$SCENARIOS" | tr ',' ' ')
 fi
 for s in $SCENARIOS; do
-        [ -f "$SRC/sim/scenarios/$s.ini" ] || { log "no scenario $SRC/sim/scenarios/$s.ini"; exit 2; }
+        if is_cost "$s"; then
+                sh "$SRC/bench/gen-scenario.sh" "$s" 10 1 > /dev/null || exit 2
+        else
+                [ -f "$SRC/sim/scenarios/$s.ini" ] || { log "no scenario $SRC/sim/scenarios/$s.ini"; exit 2; }
+        fi
 done
 [ "$(id -u)" = 0 ] || { log "must run as root (mount namespaces, bind mounts)"; exit 1; }
 command -v irqbalance >/dev/null || { log "irqbalance is not installed (apt-get install irqbalance)"; exit 1; }
@@ -125,10 +144,12 @@ wait_file() {
 # root's whole proc/ over /proc (the simulator replaces files there by rename), its CPU,
 # node and PCI trees over sysfs. The mounts are chained with &&: if one fails,
 # irqbalance never starts. It reads isolated and nohz_full from the mounted CPU tree.
+# Its own network namespace too: irqbalance 1.9.2 binds one fixed abstract socket
+# name and exits at start when another irqbalance holds it.
 start_irqbalance() {
         local root=$1 interval=$2 logf=$3
         env -u IRQBALANCE_BANNED_CPUS -u IRQBALANCE_BANNED_CPULIST \
-        unshare -m --propagation private sh -c "
+        unshare -m -n --propagation private sh -c "
                 mount --bind '$root/proc' /proc &&
                 mount --bind '$root/sys/devices/system/cpu' /sys/devices/system/cpu &&
                 mount --bind '$root/sys/devices/system/node' /sys/devices/system/node &&
@@ -156,7 +177,8 @@ phase_rows() {
         jq -r '.phases[] | [.name, .events, .noise, .steps, .peak_over_bound_last, .peak_over_bound_mean,
                 .best_over_bound_last, .best_over_bound_mean, .node_local_share_movable,
                 .steady_writes_per_irq_hour, .converged_after, .settled_after, .banned_cpu_load_max,
-                .writes.managed, .writes.pinned] | map(if . == null then "" else tostring end) | @tsv' "$1"
+                .writes.managed, .writes.pinned, .constrained_bound_over_bound_last,
+                .constrained_bound_over_bound_mean] | map(if . == null then "" else tostring end) | @tsv' "$1"
 }
 
 # A line under each panel title: peak ÷ bound at the end of each phase.
@@ -172,7 +194,11 @@ FAILED=()
 # --- per scenario ----------------------------------------------------------------------
 for name in $SCENARIOS; do
         sc=$WORK/$name.ini
-        scenario_copy "$SRC/sim/scenarios/$name.ini" "$sc"
+        if is_cost "$name"; then
+                sh "$SRC/bench/gen-scenario.sh" "$name" "${STEP:-10}" "$COST_STEPS" > "$sc"
+        else
+                scenario_copy "$SRC/sim/scenarios/$name.ini" "$sc"
+        fi
         step=$(sed -n 's/^Step=//p' "$sc" | head -1); step=${step:-10}
         steps=$(awk -F= '/^Steps=/ { n += $2 } END { print n }' "$sc")
         log "$name: $steps steps of $step s, irqbald and irqbalance side by side (≈ $((steps * step)) s)"
@@ -193,7 +219,12 @@ for name in $SCENARIOS; do
                 bal=$(start_irqbalance "$rb" "$step" "$OUT/$name-irqbalance.log"); PIDS+=("$bal")
         fi
         rc_b=0; wait "$sim_b" || rc_b=$?
-        # The simulation is over: irqbalance goes (it restores nothing on exit).
+        # The simulation is over: irqbalance goes (it restores nothing on exit). One
+        # already gone balanced for part of the run at most: no figures of it.
+        if [ -n "$bal" ] && ! kill -0 "$bal" 2>/dev/null; then
+                log "$name: irqbalance ended before the simulation did (see $OUT/$name-irqbalance.log)"
+                bal=
+        fi
         if [ -n "$bal" ]; then
                 kill "$bal" 2>/dev/null || true
                 # Started from a subshell, so not our child: poll until it is gone.
@@ -215,43 +246,50 @@ for name in $SCENARIOS; do
         function num(x) { return x == "" ? "" : x + 0 }
         function r2(x) { return sprintf("%.2f", x) }
         function worse(a, b) { return a > b ? a : b }
-        # Peak ÷ bound at steady state: the worse of the last step and the steady mean.
-        # Where a simple placement under the same constraints cannot reach 1.10 × the
-        # bound (whole IRQs on few CPUs, managed or pinned IRQs), the target does not
-        # apply as such: say so and judge against 1.10 × that placement instead.
-        function peak_met(last, mean, best,    v, t) {
+        # Peak ÷ bound at steady state: the worse of the last step and the steady mean;
+        # where the constraints (whole IRQs, the nodes of the devices, managed and pinned
+        # IRQs) keep the machine-wide bound out of reach, the steady mean against 1.10 ×
+        # the constrained bound: a proven floor of the expected peak (so not of one noisy
+        # step's), unlike the simple placement (LPT), which is only shown.
+        function peak_met(last, mean, cons,    v, t) {
                 v = worse(last, mean)
-                if (best <= 1.10 + 1e-9)
+                if (cons <= 1 + 1e-9)
                         return v <= 1.10 + 1e-9 ? "yes" : "missed by " r2(v - 1.10)
-                t = 1.10 * best
-                return "1.10 unreachable; " (v <= t + 1e-9 ? "within 1.10 × best" : "missed 1.10 × best by " r2(v - t))
+                v = mean
+                t = 1.10 * cons
+                return (cons > 1.10 + 1e-9 ? "1.10 unreachable; " : "") \
+                        (v <= t + 1e-9 ? "within 1.10 × constrained bound" : "missed 1.10 × constrained bound by " r2(v - t))
         }
         {
-                # Fields: 1-15 irqbald, 16-30 irqbalance (see phase_rows).
+                # Fields: 1-17 irqbald, 18-34 irqbalance (see phase_rows).
                 ph = $1; events = $2 + 0; noise = $3 + 0; idx = NR
                 # What the constraints allow belongs to the scenario: the larger of the two
                 # values of both runs (they differ only by their steady windows).
-                best = worse(worse($7, $8), worse($22, $23))
-                target = best <= 1.10 + 1e-9 ? "≤ 1.10" : "≤ 1.10 where reachable (best placement " r2(best) ")"
-                print sc, ph, "peak ÷ lower bound, last (steady mean)", r2($5) " (" r2($6) ")", r2($20) " (" r2($21) ")",
-                        target, peak_met($5, $6, best), peak_met($20, $21, best)
-                if ($9 != "" || $24 != "") {
-                        la = $9 == "" ? "-" : sprintf("%.1f %%", 100 * $9); lb = $24 == "" ? "-" : sprintf("%.1f %%", 100 * $24)
+                best = worse(worse($7, $8), worse($24, $25))
+                cons = worse(worse($16, $17), worse($33, $34))
+                if (cons > 1 + 1e-9)
+                        target = "≤ 1.10 × constrained bound " r2(cons) " (LPT " r2(best) ")"
+                else
+                        target = "≤ 1.10" (best > 1.10 + 1e-9 ? " (LPT " r2(best) ")" : "")
+                print sc, ph, "peak ÷ lower bound, last (steady mean)", r2($5) " (" r2($6) ")", r2($22) " (" r2($23) ")",
+                        target, peak_met($5, $6, cons), peak_met($22, $23, cons)
+                if ($9 != "" || $26 != "") {
+                        la = $9 == "" ? "-" : sprintf("%.1f %%", 100 * $9); lb = $26 == "" ? "-" : sprintf("%.1f %%", 100 * $26)
                         ma = $9 == "" ? "-" : ($9 >= 0.9995 ? "yes" : "missed by " sprintf("%.1f", 100 * (1 - $9)) " pp")
-                        mb = $24 == "" ? "-" : ($24 >= 0.9995 ? "yes" : "missed by " sprintf("%.1f", 100 * (1 - $24)) " pp")
+                        mb = $26 == "" ? "-" : ($26 >= 0.9995 ? "yes" : "missed by " sprintf("%.1f", 100 * (1 - $26)) " pp")
                         print sc, ph, "load of movable device IRQs on the device node", la, lb, "100 %", ma, mb
                 }
                 fig = "affinity writes per IRQ per hour, steady state" (noise > 0 ? sprintf(" (±%d %% noise)", 100 * noise + 0.5) : "")
-                wa = $10 + 0; wb = $25 + 0
+                wa = $10 + 0; wb = $27 + 0
                 print sc, ph, fig, sprintf("%.0f", wa), sprintf("%.0f", wb), "0",
                         wa == 0 ? "yes" : "missed by " sprintf("%.0f", wa), wb == 0 ? "yes" : "missed by " sprintf("%.0f", wb)
                 # Convergence: cycles after the phase start from which peak ÷ bound stays
                 # ≤ 1.10 and nothing is written; where 1.10 is out of reach, from which
                 # nothing is written any more (settled).
                 if (best <= 1.10 + 1e-9) {
-                        fig = "cycles to converge"; ca = $11; cb = $26
+                        fig = "cycles to converge"; ca = $11; cb = $28
                 } else {
-                        fig = "cycles to settle (no more writes; 1.10 unreachable)"; ca = $12; cb = $27
+                        fig = "cycles to settle (no more writes; 1.10 unreachable)"; ca = $12; cb = $29
                 }
                 shift = events > 0 && idx > 1
                 if (!shift)
@@ -265,15 +303,15 @@ for name in $SCENARIOS; do
                         ma = mb = "-"
                 }
                 print sc, ph, fig, va, vb, t, ma, mb
-                if ($13 + 0 > 0 || $28 + 0 > 0)
+                if ($13 + 0 > 0 || $30 + 0 > 0)
                         print sc, ph, "highest load on isolated or offline CPUs (% of a CPU)", sprintf("%.2f", 100 * $13),
-                                sprintf("%.2f", 100 * $28), "0", $13 + 0 == 0 ? "yes" : "missed", $28 + 0 == 0 ? "yes" : "missed"
-                if ($14 + 0 > 0 || $29 + 0 > 0)
-                        print sc, ph, "writes to managed IRQs (refused)", $14, $29, "0", $14 + 0 == 0 ? "yes" : "missed",
-                                $29 + 0 == 0 ? "yes" : "missed"
-                if ($15 + 0 > 0 || $30 + 0 > 0)
-                        print sc, ph, "writes to admin-pinned IRQs", $15, $30, "0", $15 + 0 == 0 ? "yes" : "missed",
-                                $30 + 0 == 0 ? "yes" : "missed"
+                                sprintf("%.2f", 100 * $30), "0", $13 + 0 == 0 ? "yes" : "missed", $30 + 0 == 0 ? "yes" : "missed"
+                if ($14 + 0 > 0 || $31 + 0 > 0)
+                        print sc, ph, "writes to managed IRQs (refused)", $14, $31, "0", $14 + 0 == 0 ? "yes" : "missed",
+                                $31 + 0 == 0 ? "yes" : "missed"
+                if ($15 + 0 > 0 || $32 + 0 > 0)
+                        print sc, ph, "writes to admin-pinned IRQs", $15, $32, "0", $15 + 0 == 0 ? "yes" : "missed",
+                                $32 + 0 == 0 ? "yes" : "missed"
         }' >> "$OUT/quality.tsv"
 
         seed=$(jq -r .seed "$fa")

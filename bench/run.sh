@@ -127,10 +127,12 @@ wait_file() {
 # replaces proc/interrupts and proc/stat by rename, so a bind mount of the file would
 # keep showing the first version: the whole proc/ of the root is mounted over /proc
 # (irqbalance needs nothing else there). The PCI devices are symlinks into
-# /sys/devices/pci0000:00, mounted too.
+# /sys/devices/pci0000:00, mounted too. Its own network namespace as well: irqbalance
+# 1.9.2 binds one fixed abstract socket name and exits at start when another
+# irqbalance holds it.
 start_irqbalance() {
         local root=$1 logf=$2
-        unshare -m --propagation private sh -c "
+        unshare -m -n --propagation private sh -c "
                 mount --bind '$root/proc' /proc &&
                 mount --bind '$root/sys/devices/system/cpu' /sys/devices/system/cpu &&
                 mount --bind '$root/sys/devices/system/node' /sys/devices/system/node &&

@@ -20,10 +20,16 @@ struct step_record {
         double peak, lower_bound;       /* µs of IRQ work per s */
         /* The peak, under this step's loads, of a simple placement chosen on the
          * expected rates within the machine's constraints (usable CPUs, the device's
-         * node when it has usable CPUs, managed and pinned IRQs where they are): what
-         * "where the constraints allow" is judged against, since an IRQ cannot be
-         * split over CPUs. */
+         * node when it has usable CPUs, managed and pinned IRQs where they are): an
+         * estimate of what the constraints allow, since an IRQ cannot be split over
+         * CPUs; the best placement is no worse, maybe better. */
         double best;
+        /* A proven lower bound on the peak of every placement within those same
+         * constraints, under this step's loads (constrained_bound() in figures.c): what
+         * "where the constraints allow" is judged against. Never above best; above
+         * lower_bound where the constraints keep it out of reach (a node whose devices
+         * carry more than its share, whole IRQs, managed load). */
+        double constrained;
         double local, with_node;        /* load of device IRQs on their node / in all */
         /* The same for the IRQs a daemon may place on their node: movable (not
          * managed, not pinned) IRQs of devices whose node has a usable CPU. */

@@ -430,6 +430,151 @@ START_TEST(isolated_cpus_count_as_violations)
 }
 END_TEST
 
+/* The constrained bound (sim/figures.c): a proven floor under the peak of any placement
+ * that keeps managed IRQs where they are and a device's IRQs on its node. Each case
+ * below has one hand-computable answer; rates have no noise, so loads are exact. */
+static const char machine_2nodes[] =
+        "[Machine]\nTopology=synthetic:pack:2 numa:1 core:2 pu:2\nStep=10\n";   /* 0-3, 4-7 */
+
+/* The figures (--json) of scenario TEXT, simulated without a daemon. */
+static struct jv *figures_of(const char *text)
+{
+        g_autofree char *dir = tl_mkdtemp(), *root = g_build_filename(dir, "root", NULL);
+        const char *const extra[] = { "--json", NULL };
+        g_autofree char *out = run_sim(dir, root, text, extra);
+        struct jv *json = NULL;
+
+        ck_assert_int_eq(jv_parse(out, &json, NULL, 0), 0);
+        tl_rmtree(dir);
+        return json;
+}
+
+/* In every phase, the constrained bound is at most the simple placement's peak: that
+ * placement keeps the same constraints, so a floor above it would not be one. */
+static void assert_never_above_best(const struct jv *json, const char *what)
+{
+        const struct jv *phases = jv_path(json, "phases");
+
+        ck_assert_uint_gt(jv_len(phases), 0);
+        for (size_t i = 0; i < jv_len(phases); i++) {
+                const struct jv *p = jv_at(phases, i);
+                double cl = jv_num(jv_get(p, "constrained_bound_over_bound_last"));
+                double cm = jv_num(jv_get(p, "constrained_bound_over_bound_mean"));
+                double bl = jv_num(jv_get(p, "best_over_bound_last"));
+                double bm = jv_num(jv_get(p, "best_over_bound_mean"));
+
+                ck_assert_msg(cl <= bl + 1e-9 && cm <= bm + 1e-9, "%s, phase %s: constrained %g (mean %g) above "
+                              "best %g (mean %g)", what, jv_str(jv_get(p, "name")), cl, cm, bl, bm);
+        }
+}
+
+/* Within the 6 significant digits of the figures' JSON. */
+static void assert_constrained_ratio(const struct jv *json, double want)
+{
+        ck_assert_double_eq_tol(jv_num(jv_path(json, "phases[0].constrained_bound_over_bound_last")), want,
+                                1e-5 * want);
+        ck_assert_double_eq_tol(jv_num(jv_path(json, "phases[0].constrained_bound_over_bound_mean")), want,
+                                1e-5 * want);
+        assert_never_above_best(json, "hand-computed case");
+}
+
+START_TEST(a_node_carries_its_devices_load)
+{
+        /* Node 0: 4 queues of 0.05 CPU and 8 of 0.01 (0.28 on 4 CPUs: 0.07 each); node 1:
+         * 4 of 0.005. The machine-wide bound is the heaviest queue, 0.05 (total 0.30 ÷ 8
+         * CPUs = 0.0375); with the queues on their node, some CPU of node 0 takes 0.07. */
+        g_autofree char *text = g_strconcat(machine_2nodes,
+                "[Device eth0]\nAddress=0000:02:00.0\nNode=0\nClass=net\nQueues=4\nFirstIrq=40\nRate=5000\nCost=10\n"
+                "[Device nvme0]\nAddress=0000:03:00.0\nNode=0\nClass=storage\nQueues=8\nFirstIrq=50\nRate=1000\n"
+                "Cost=10\n"
+                "[Device eth1]\nAddress=0000:82:00.0\nNode=1\nClass=net\nQueues=4\nFirstIrq=70\nRate=500\nCost=10\n"
+                "[Phase p]\nSteps=3\n", NULL);
+        _cleanup_(jv_freep) struct jv *json = figures_of(text);
+
+        ck_assert_double_eq_tol(jv_num(jv_path(json, "phases[0].lower_bound_last")), 0.05, 1e-9);
+        assert_constrained_ratio(json, 0.07 / 0.05);
+}
+END_TEST
+
+START_TEST(irqs_are_whole)
+{
+        /* 9 queues of 0.01 on 8 CPUs: the average is 0.01125, yet two share a CPU. */
+        g_autofree char *text = g_strconcat(machine_8cpu,
+                "[Device eth0]\nAddress=0000:02:00.0\nClass=net\nQueues=9\nFirstIrq=40\nRate=1000\nCost=10\n"
+                "[Phase p]\nSteps=3\n", NULL);
+        _cleanup_(jv_freep) struct jv *json = figures_of(text);
+
+        assert_constrained_ratio(json, 0.02 / 0.01125);
+}
+END_TEST
+
+START_TEST(managed_load_stays_where_it_is)
+{
+        /* Managed queues of 0.01 on every CPU, three queues of 0.05 on node 1: whichever
+         * CPU of node 1 takes one carries 0.06, over a bound of 0.05 (the heaviest). */
+        g_autofree char *text = g_strconcat(machine_2nodes,
+                "[Device nvme0]\nAddress=0000:01:00.0\nClass=storage\nQueues=8\nFirstIrq=60\nManaged=yes\n"
+                "Rate=1000\nCost=10\n"
+                "[Device eth0]\nAddress=0000:81:00.0\nNode=1\nClass=net\nQueues=3\nFirstIrq=90\nRate=5000\nCost=10\n"
+                "[Phase p]\nSteps=3\n", NULL);
+        _cleanup_(jv_freep) struct jv *json = figures_of(text);
+
+        assert_constrained_ratio(json, 0.06 / 0.05);
+}
+END_TEST
+
+START_TEST(without_constraints_the_constrained_bound_is_the_bound)
+{
+        /* As much load on each node as the other, two equal queues per CPU: nothing
+         * keeps a placement from total ÷ CPUs. */
+        g_autofree char *text = g_strconcat(machine_2nodes,
+                "[Device eth0]\nAddress=0000:02:00.0\nNode=0\nClass=net\nQueues=8\nFirstIrq=40\nRate=1000\nCost=10\n"
+                "[Device eth1]\nAddress=0000:82:00.0\nNode=1\nClass=net\nQueues=8\nFirstIrq=70\nRate=1000\nCost=10\n"
+                "[Phase p]\nSteps=3\n", NULL);
+        _cleanup_(jv_freep) struct jv *json = figures_of(text);
+
+        assert_constrained_ratio(json, 1.0);
+}
+END_TEST
+
+START_TEST(the_constrained_bound_never_exceeds_the_best_placement)
+{
+        const char *src = getenv("TOP_SRCDIR") ? getenv("TOP_SRCDIR") : TOP_SRCDIR;
+        g_autofree char *scenarios = g_build_filename(src, "sim", "scenarios", NULL);
+        g_autofree char *gen = g_build_filename(src, "bench", "gen-scenario.sh", NULL);
+        g_autoptr(GDir) d = g_dir_open(scenarios, 0, NULL);
+        const char *gen_argv[] = { "sh", gen, "64x300", "10", "6", NULL };
+        g_autofree char *cost = NULL;
+        g_autoptr(GError) error = NULL;
+        _cleanup_(jv_freep) struct jv *json = NULL;
+        unsigned n = 0;
+        int status;
+
+        ck_assert_ptr_nonnull(d);
+        /* The shipped scenarios: noise, managed queues, pins, isolated and offline CPUs. */
+        for (const char *name; (name = g_dir_read_name(d));) {
+                g_autofree char *path = g_build_filename(scenarios, name, NULL), *text = NULL;
+                _cleanup_(jv_freep) struct jv *j = NULL;
+
+                if (!g_str_has_suffix(name, ".ini"))
+                        continue;
+                ck_assert(g_file_get_contents(path, &text, NULL, NULL));
+                j = figures_of(text);
+                assert_never_above_best(j, name);
+                n++;
+        }
+        ck_assert_uint_gt(n, 0);
+        /* A cost machine: NICs of different rates, one per node, managed NVMe queues, ±20 %
+         * noise; its nodes cannot all be at the machine-wide bound. */
+        ck_assert_msg(g_spawn_sync(NULL, (char **) gen_argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &cost, NULL,
+                                   &status, &error) && g_spawn_check_wait_status(status, NULL),
+                      "%s failed", gen);
+        json = figures_of(cost);
+        assert_never_above_best(json, "64x300");
+        ck_assert_double_gt(jv_num(jv_path(json, "phases[0].constrained_bound_over_bound_last")), 1.10);
+}
+END_TEST
+
 static mode_t mode_of(const char *root, const char *rel)
 {
         g_autofree char *path = g_build_filename(root, rel, NULL);
@@ -649,6 +794,11 @@ Suite *test_suite(void)
         tcase_add_test(tc, same_seed_same_files);
         tcase_add_test(tc, figures_of_a_hand_placed_layout);
         tcase_add_test(tc, isolated_cpus_count_as_violations);
+        tcase_add_test(tc, a_node_carries_its_devices_load);
+        tcase_add_test(tc, irqs_are_whole);
+        tcase_add_test(tc, managed_load_stays_where_it_is);
+        tcase_add_test(tc, without_constraints_the_constrained_bound_is_the_bound);
+        tcase_add_test(tc, the_constrained_bound_never_exceeds_the_best_placement);
         tcase_add_test(tc, policy_files_are_laid_out_by_phase_and_reloaded);
         tcase_add_test(tc, reload_status_has_a_line_in_the_table);
         tcase_add_test(tc, files_are_cleared_with_the_root);
