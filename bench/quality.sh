@@ -250,7 +250,7 @@ for name in $SCENARIOS; do
         # where the constraints (whole IRQs, the nodes of the devices, managed and pinned
         # IRQs) keep the machine-wide bound out of reach, the steady mean against 1.10 ×
         # the constrained bound: a proven floor of the expected peak (so not of one noisy
-        # step's), unlike the simple placement (LPT), which is only shown.
+        # step), unlike the simple placement (LPT), which is only shown.
         function peak_met(last, mean, cons,    v, t) {
                 v = worse(last, mean)
                 if (cons <= 1 + 1e-9)
