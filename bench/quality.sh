@@ -14,9 +14,9 @@
 #   --step S     seconds per step and both daemons' interval (default: the scenarios'
 #                Step=, 10 s); a whole number >= 1 (irqbalance's --interval minimum)
 #   --scenarios  a comma-separated list, e.g. noise,numa-nic,256x1000: scenarios by
-#                name, and cost machines (64x300, 256x1000, 1024x4096) made by
-#                bench/gen-scenario.sh SIZE S N; default: every sim/scenarios/*.ini,
-#                no cost machine
+#                name, and cost machines (64x300, 256x1000, 1024x4096; SIZE+irqtime
+#                for one whose /proc/stat counts IRQ time) made by bench/gen-scenario.sh
+#                SIZE S N; default: every sim/scenarios/*.ini, no cost machine
 #   --cost-steps N  steps of a cost machine (default 30)
 #   --build DIR  build tree (default /tmp/build-quality; configured if new)
 #   --out DIR    results (default /tmp/irqbal-quality-results/DATE)
@@ -61,8 +61,14 @@ if ! [[ "$COST_STEPS" =~ ^[1-9][0-9]*$ ]]; then
         log "--cost-steps: a whole number >= 1; got $COST_STEPS"
         exit 2
 fi
-# A cost machine's name is its size, CPUSxIRQS; bench/gen-scenario.sh knows which.
-is_cost() { [[ "$1" =~ ^[0-9]+x[0-9]+$ ]]; }
+# A cost machine's name is its size, CPUSxIRQS, and +irqtime for one whose /proc/stat
+# counts IRQ time per CPU; bench/gen-scenario.sh knows which.
+is_cost() { [[ "$1" =~ ^[0-9]+x[0-9]+(\+irqtime)?$ ]]; }
+gen_cost() {
+        local irq_time=no
+        [[ "$1" == *+irqtime ]] && irq_time=yes
+        sh "$SRC/bench/gen-scenario.sh" "${1%+irqtime}" "$2" "$3" "$irq_time"
+}
 if [ -z "$SCENARIOS" ]; then
         SCENARIOS=$(cd "$SRC/sim/scenarios" && ls *.ini | sed 's/\.ini$//' | tr '\n' ' ')
 else
@@ -70,7 +76,7 @@ else
 fi
 for s in $SCENARIOS; do
         if is_cost "$s"; then
-                sh "$SRC/bench/gen-scenario.sh" "$s" 10 1 > /dev/null || exit 2
+                gen_cost "$s" 10 1 > /dev/null || exit 2
         else
                 [ -f "$SRC/sim/scenarios/$s.ini" ] || { log "no scenario $SRC/sim/scenarios/$s.ini"; exit 2; }
         fi
@@ -195,7 +201,7 @@ FAILED=()
 for name in $SCENARIOS; do
         sc=$WORK/$name.ini
         if is_cost "$name"; then
-                sh "$SRC/bench/gen-scenario.sh" "$name" "${STEP:-10}" "$COST_STEPS" > "$sc"
+                gen_cost "$name" "${STEP:-10}" "$COST_STEPS" > "$sc"
         else
                 scenario_copy "$SRC/sim/scenarios/$name.ini" "$sc"
         fi

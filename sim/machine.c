@@ -251,12 +251,13 @@ int machine_new(const struct scenario *s, struct topology *topo, struct machine 
 
         m->topo = topo;
         m->step = s->step;
+        m->irq_time = s->irq_time;
         m->uptime = BOOT_UPTIME;
         m->rand = g_rand_new_with_seed(s->seed);
         r = init_cpus(m, s);
         if (r == 0) {
                 m->load = g_new0(double, m->ncpus);
-                m->cpu_time = g_new0(double, 3 * (size_t) m->ncpus);
+                m->cpu_time = g_new0(double, 4 * (size_t) m->ncpus);
                 m->softirqs = g_new0(uint64_t, N_SOFTIRQS * (size_t) m->ncpus);
                 r = add_devices(m, s, irqs);
         }
@@ -532,9 +533,13 @@ void machine_step(struct machine *m, double noise)
         hwloc_bitmap_foreach_begin(cpu, m->online)
                 double irq_share = fmin(1.0 - USER_SHARE - SYSTEM_SHARE, m->load[cpu] / 1e6);
 
-                m->cpu_time[3 * cpu] += USER_SHARE * m->step;
-                m->cpu_time[3 * cpu + 1] += (SYSTEM_SHARE + irq_share) * m->step;
-                m->cpu_time[3 * cpu + 2] += (1.0 - USER_SHARE - SYSTEM_SHARE - irq_share) * m->step;
+                m->cpu_time[4 * cpu] += USER_SHARE * m->step;
+                /* Without CONFIG_IRQ_TIME_ACCOUNTING the kernel counts the ticks that
+                 * land in IRQ context as system time; with it, as irq time (here all
+                 * as hard irq: a daemon adds the two). */
+                m->cpu_time[4 * cpu + (m->irq_time ? 3 : 1)] += irq_share * m->step;
+                m->cpu_time[4 * cpu + 1] += SYSTEM_SHARE * m->step;
+                m->cpu_time[4 * cpu + 2] += (1.0 - USER_SHARE - SYSTEM_SHARE - irq_share) * m->step;
                 m->idle += (1.0 - USER_SHARE - SYSTEM_SHARE - irq_share) * m->step;
                 m->softirqs[SOFTIRQ_TIMER * m->ncpus + cpu] += (uint64_t) (TIMER_HZ * m->step);
                 m->softirqs[SOFTIRQ_SCHED * m->ncpus + cpu] += (uint64_t) (SCHED_HZ * m->step);

@@ -55,7 +55,8 @@ struct machine {
         double step;                    /* seconds per step */
         double uptime, idle;            /* /proc/uptime */
         double *load;                   /* per CPU: µs of IRQ work per s, last step */
-        double *cpu_time;               /* per CPU: user, system, idle (s), 3 each */
+        double *cpu_time;               /* per CPU: user, system, idle, irq (s), 4 each */
+        bool irq_time;                  /* IRQ work counts as irq time, not system */
         uint64_t *softirqs;             /* [softirq * ncpus + cpu] */
         uint64_t intr_total;
 };

@@ -561,31 +561,31 @@ static int write_interrupts(struct rootfs *rf, const struct machine *m)
         return write_atomic(rf, "proc/interrupts", s->str, 0444);
 }
 
-static void append_cpu_line(GString *s, const char *label, double user, double system, double idle)
+/* TIME: user, system, idle, irq seconds. */
+static void append_cpu_line(GString *s, const char *label, const double *time)
 {
-        g_string_append_printf(s, "%s %llu 0 %llu %llu 0 0 0 0 0 0\n", label,
-                               (unsigned long long) (user * USER_HZ), (unsigned long long) (system * USER_HZ),
-                               (unsigned long long) (idle * USER_HZ));
+        g_string_append_printf(s, "%s %llu 0 %llu %llu 0 %llu 0 0 0 0\n", label,
+                               (unsigned long long) (time[0] * USER_HZ), (unsigned long long) (time[1] * USER_HZ),
+                               (unsigned long long) (time[2] * USER_HZ), (unsigned long long) (time[3] * USER_HZ));
 }
 
 static int write_stat(struct rootfs *rf, const struct machine *m)
 {
         g_autoptr(GString) s = g_string_new(NULL);
-        double sum[3] = { 0 };
+        double sum[4] = { 0 };
         uint64_t softirq_total = 0;
         unsigned cpu, nr_irqs = m->n_irqs ? m->irqs[m->n_irqs - 1].number + 1 : 1;
         size_t k = 0;
 
         for (cpu = 0; cpu < m->ncpus; cpu++)
-                for (int j = 0; j < 3; j++)
-                        sum[j] += m->cpu_time[3 * cpu + j];
-        /* Without CONFIG_IRQ_TIME_ACCOUNTING the irq and softirq fields stay 0. */
-        append_cpu_line(s, "cpu ", sum[0], sum[1], sum[2]);
+                for (int j = 0; j < 4; j++)
+                        sum[j] += m->cpu_time[4 * cpu + j];
+        /* Without CONFIG_IRQ_TIME_ACCOUNTING (IrqTime=no) the irq field stays 0. */
+        append_cpu_line(s, "cpu ", sum);
         hwloc_bitmap_foreach_begin(cpu, m->online)
                 g_autofree char *label = g_strdup_printf("cpu%u", cpu);
 
-                append_cpu_line(s, label, m->cpu_time[3 * cpu], m->cpu_time[3 * cpu + 1],
-                                m->cpu_time[3 * cpu + 2]);
+                append_cpu_line(s, label, &m->cpu_time[4 * cpu]);
         hwloc_bitmap_foreach_end();
         g_string_append_printf(s, "intr %llu", (unsigned long long) m->intr_total);
         for (unsigned n = 0; n < nr_irqs; n++) {

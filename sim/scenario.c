@@ -139,7 +139,7 @@ static int check_keys(const struct ctx *c, const char *const *known)
 static int parse_machine(const struct ctx *c, struct scenario *s)
 {
         static const char *const known[] = {
-                "Topology", "Isolated", "NohzFull", "Offline", "Seed", "Step", NULL,
+                "Topology", "Isolated", "NohzFull", "Offline", "Seed", "Step", "IrqTime", NULL,
         };
         g_autofree char *topo = NULL;
         unsigned seed;
@@ -151,7 +151,8 @@ static int parse_machine(const struct ctx *c, struct scenario *s)
             (r = get_string(c, "NohzFull", "", &s->nohz_full)) < 0 ||
             (r = get_string(c, "Offline", "", &s->offline)) < 0 ||
             (r = get_uint(c, "Seed", 1, &seed)) < 0 ||
-            (r = get_double(c, "Step", DEFAULT_STEP, &s->step)) < 0)
+            (r = get_double(c, "Step", DEFAULT_STEP, &s->step)) < 0 ||
+            (r = get_bool(c, "IrqTime", false, &s->irq_time)) < 0)
                 return r;
         s->seed = seed;
         if (s->step <= 0)

@@ -87,6 +87,7 @@ struct scenario {
         char *isolated, *nohz_full, *offline;  /* cpulists, "" when none */
         uint32_t seed;
         double step;            /* simulated seconds per step */
+        bool irq_time;          /* /proc/stat counts IRQ time (CONFIG_IRQ_TIME_ACCOUNTING) */
         struct sc_device *devices;
         size_t n_devices;
         struct sc_irq *irqs;

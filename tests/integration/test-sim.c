@@ -222,6 +222,40 @@ START_TEST(root_reads_like_the_kernels)
 }
 END_TEST
 
+/* CPU NUMBER's irq and softirq ticks in ROOT's proc/stat. */
+static uint64_t irq_ticks(const struct procstat *st, unsigned cpu)
+{
+        for (size_t k = 0; k < st->ncpus; k++)
+                if (st->cpus[k].cpu == cpu)
+                        return st->cpus[k].irq + st->cpus[k].softirq;
+        ck_abort_msg("no cpu%u line", cpu);
+        return 0;
+}
+
+START_TEST(irq_time_is_counted_only_with_irq_time_accounting)
+{
+        /* 10 000 interrupts/s of 10 µs on CPU 0: a tenth of it, 3 s of 30, 300 ticks. */
+        static const char irq[] = "[Irq 20]\nName=hot\nRate=10000\nCost=10\n[Phase p]\nSteps=3\n";
+
+        for (int accounting = 0; accounting <= 1; accounting++) {
+                g_autofree char *dir = tl_mkdtemp(), *root = g_build_filename(dir, "root", NULL);
+                g_autofree char *text = g_strconcat(machine_8cpu, accounting ? "IrqTime=yes\n" : "", irq, NULL);
+                const char *const extra[] = { NULL };
+                g_autofree char *out = run_sim(dir, root, text, extra);
+                g_autofree char *stat = read_root(root, "proc/stat");
+                struct procstat st = { 0 };
+
+                ck_assert_int_eq(procstat_parse(stat, "proc/stat", &st), 0);
+                ck_assert_int_eq(procstat_has_irq_time(&st), accounting);
+                ck_assert_uint_eq(irq_ticks(&st, 0), accounting ? 300 : 0);
+                for (unsigned cpu = 1; cpu < 8; cpu++)
+                        ck_assert_uint_eq(irq_ticks(&st, cpu), 0);
+                procstat_done(&st);
+                tl_rmtree(dir);
+        }
+}
+END_TEST
+
 START_TEST(x86_delivers_to_one_cpu_of_the_mask)
 {
         g_autofree char *dir = tl_mkdtemp(), *root = g_build_filename(dir, "root", NULL);
@@ -786,6 +820,7 @@ Suite *test_suite(void)
 
         tcase_set_timeout(tc, 60);
         tcase_add_test(tc, root_reads_like_the_kernels);
+        tcase_add_test(tc, irq_time_is_counted_only_with_irq_time_accounting);
         tcase_add_test(tc, x86_delivers_to_one_cpu_of_the_mask);
         tcase_add_test(tc, lockstep_takes_the_daemons_write_at_the_next_step);
         tcase_add_test(tc, counters_wrap_at_32_bits);

@@ -694,6 +694,77 @@ START_TEST(balanced_at_1024_cpus_and_4096_irqs)
 }
 END_TEST
 
+/* The daemon's first cycle has no measured loads: the queues spread by count, blind to
+ * the managed queues' load. The second cycle, with the loads, starts from there under
+ * hysteresis: it must still reach what a plan from scratch reaches (the load moves out
+ * of the CPUs the managed queues share) within the hysteresis, and the cycle after
+ * moves nothing. */
+START_TEST(balanced_from_a_blind_first_cycle_reaches_the_fresh_peak)
+{
+        struct topology *t = pt_synthetic(BENCH_1024, NULL);
+        struct pt_irqs *s = pt_irqs_new(t, MAX_IRQS);
+        static const double nvme[4] = { 0.0025, 0.0072, 0.0038, 0.0043 };
+        static double real[MAX_IRQS];
+        unsigned long long seed = 7;
+        struct plan blind = {}, p = {}, again = {}, fresh = {};
+        unsigned irq = 32;
+        double fresh_peak;
+
+        /* As bench/gen-scenario.sh 1024x4096: a NIC of 446 queues per node, and four
+         * managed NVMe controllers whose queues sit four to a CPU on every 8th CPU. */
+        for (unsigned n = 0; n < t->n_nodes; n++) {
+                double load = 0.002 + 0.008 * rnd(&seed);
+
+                for (unsigned q = 0; q < 446; q++) {
+                        char dev[32], name[32];
+
+                        snprintf(dev, sizeof(dev), "0000:%02x:00.0", n + 16);
+                        snprintf(name, sizeof(name), "eth%u-TxRx-%u", n, q);
+                        real[s->n] = load;
+                        pt_add(s, irq++, dev, name, t->nodes[n].os_index, 0);
+                }
+        }
+        for (unsigned d = 0; d < 4; d++)
+                for (unsigned q = 0; q < 128; q++) {
+                        char dev[32];
+
+                        snprintf(dev, sizeof(dev), "0000:%02x:00.0", 128 + d);
+                        real[s->n] = nvme[d];
+                        pt_add(s, irq++, dev, NULL, t->nodes[2 * d].os_index, 0)->movable = false;
+                        hwloc_bitmap_only(s->current[s->n - 1], q * 8);
+                }
+        run("balanced", s, &blind);
+        follow(s, &blind);
+        for (size_t i = 0; i < s->n; i++)
+                s->v[i].load = real[i];
+        run("balanced", s, &p);
+        ck_assert_uint_gt(moves(&blind, &p), 0);
+        follow(s, &p);
+        run("balanced", s, &again);
+        ck_assert_uint_eq(moves(&p, &again), 0);
+
+        for (size_t i = 0; i < s->n; i++)
+                if (s->v[i].movable) {
+                        s->v[i].previous = -1;
+                        hwloc_bitmap_fill(s->current[i]);
+                }
+        run("balanced", s, &fresh);
+        fresh_peak = peak_load(s, &fresh);
+        /* The blind placement is far off; what is left is within the hysteresis (a move
+         * cutting the hottest CPU by 10 % would have been made). */
+        ck_assert_msg(peak_load(s, &blind) > 1.2 * fresh_peak, "blind peak %.4f, %.4f from scratch",
+                      peak_load(s, &blind), fresh_peak);
+        ck_assert_msg(peak_load(s, &p) <= 1.10 * fresh_peak, "peak %.4f after the blind cycle, "
+                      "%.4f from scratch", peak_load(s, &p), fresh_peak);
+        plan_done(&blind);
+        plan_done(&p);
+        plan_done(&again);
+        plan_done(&fresh);
+        pt_irqs_free(s);
+        topology_free(t);
+}
+END_TEST
+
 START_TEST(balanced_unmovable_load_is_background)
 {
         struct topology *t = pt_synthetic("synthetic:pack:1 core:4 pu:1", NULL);
@@ -1079,6 +1150,7 @@ Suite *test_suite(void)
         tcase_add_test(bal, balanced_noise_moves_nothing);
         tcase_add_test(bal, balanced_load_shift_moves_then_is_stable);
         tcase_add_test(bal, balanced_banned_previous_cpu_moves_under_hysteresis);
+        tcase_add_test(bal, balanced_from_a_blind_first_cycle_reaches_the_fresh_peak);
         tcase_add_test(bal, balanced_off_node_irq_moves_home);
         tcase_add_test(bal, balanced_isolated_cpus_get_nothing);
         tcase_add_test(bal, balanced_unmovable_load_is_background);
