@@ -18,13 +18,27 @@
  * CPU's measured time is shared among the IRQs that ran on it in proportion to their
  * rate × cost: the class costs then only decide the split, the total is real.
  *
+ * The class costs are guesses; a device's real cost per interrupt can be half or twice
+ * its class's (interrupt coalescing, GRO, the MTU, the driver). With IRQ time, each
+ * device's cost is learnt: one CPU's time alone cannot tell a NIC queue's share from
+ * a disk queue's beside it, but a device has IRQs on many CPUs, with other neighbours
+ * on each. Each cycle, every device's cost is scaled by the time its IRQs were given
+ * (shared as above) over what its cost predicted: an expectation-maximisation step. A
+ * device alone on its CPUs gets its cost in one cycle; devices that share CPUs
+ * converge over a few, as the shares settle. Each CPU's time is then split by real
+ * costs, and a policy knows what moving an IRQ moves.
+ *
  * Limits: an IRQ that moved during the window is attributed to the CPU it is on at the
  * end; softirq time includes work not caused by any device IRQ (timers, RCU, the
  * scheduler), which the caller should leave out where /proc/softirqs allows; threaded
  * handlers and work handed to other CPUs (RPS/RFS) are not seen at all.
  */
+#include <errno.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "irqbal/load.h"
 #include "irqbal/log.h"
@@ -40,6 +54,12 @@
 #define DEAD_BAND_FACTOR 1.5
 #define DEAD_BAND_FLOOR 0.01
 
+/* Learning devices' costs (load_estimate()): steps per window until no cost moves by
+ * more than EM_TOLERANCE. Measured times are whole ticks (10 ms), so a cost closer
+ * than 0.1 % is as close as it gets; devices sharing every CPU with the same others
+ * converge slowly and are stopped by EM_MAX_STEPS. */
+#define EM_TOLERANCE 0.001
+#define EM_MAX_STEPS 50
 /* Seconds per interrupt. */
 static const double class_cost[_IRQ_CLASS_MAX] = {
         [IRQ_CLASS_NET] = 5e-6,      /* NAPI poll of a packet batch in NET_RX */
@@ -80,26 +100,115 @@ static const struct cpu_irq_time *time_of(const struct cpu_irq_time *times, size
         return lo < n && (int) times[lo].cpu == cpu ? &times[lo] : NULL;
 }
 
-void load_estimate(struct irq *irqs, size_t n, const struct cpu_irq_time *times,
-                   size_t n_times, double window)
+void load_costs_init(struct load_costs *c)
+{
+        *c = (struct load_costs) {};
+}
+
+void load_costs_done(struct load_costs *c)
+{
+        if (c->index)
+                g_hash_table_destroy(c->index);
+        free(c->cost);
+        free(c->attributed);
+        free(c->modelled);
+        free(c->group);
+        *c = (struct load_costs) {};
+}
+
+/* Grows the per-device arrays to CAP; false on ENOMEM. */
+static bool reserve_groups(struct load_costs *c, size_t cap)
+{
+        double *cost = reallocarray(c->cost, cap, sizeof(double));
+
+        if (!cost)
+                return false;
+        c->cost = cost;
+        cost = reallocarray(c->attributed, cap, sizeof(double));
+        if (!cost)
+                return false;
+        c->attributed = cost;
+        cost = reallocarray(c->modelled, cap, sizeof(double));
+        if (!cost)
+                return false;
+        c->modelled = cost;
+        c->cap = cap;
+        return true;
+}
+
+/* The index of KEY's group, new (cost unknown) if it had none; -ENOMEM. */
+static int group_index(struct load_costs *c, const char *key)
+{
+        gpointer v = g_hash_table_lookup(c->index, key);
+        char *own;
+
+        if (v)
+                return (int) (GPOINTER_TO_UINT(v) - 1);
+        if (c->n == c->cap && !reserve_groups(c, c->cap ? 2 * c->cap : 64))
+                return -ENOMEM;
+        own = strdup(key);
+        if (!own)
+                return -ENOMEM;
+        c->cost[c->n] = 0;
+        c->attributed[c->n] = c->modelled[c->n] = 0;
+        g_hash_table_insert(c->index, own, GUINT_TO_POINTER((unsigned) c->n + 1));
+        return (int) c->n++;
+}
+
+int load_costs_bind(struct load_costs *c, const struct irq *irqs, size_t n)
+{
+        if (!c->index)
+                c->index = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
+        if (n > c->group_cap) {
+                unsigned *g = reallocarray(c->group, n, sizeof(*g));
+
+                if (!g)
+                        return -ENOMEM;
+                c->group = g;
+                c->group_cap = n;
+        }
+        /* Unbound until every IRQ has its group: a failure leaves class costs. */
+        c->n_irqs = 0;
+        for (size_t i = 0; i < n; i++) {
+                char key[32];
+                int k;
+
+                if (!irqs[i].device)
+                        snprintf(key, sizeof(key), "irq %u", irqs[i].number);
+                k = group_index(c, irqs[i].device ? irqs[i].device : key);
+                if (k < 0)
+                        return k;
+                c->group[i] = (unsigned) k;
+        }
+        c->n_irqs = n;
+        return 0;
+}
+
+/* Seconds per interrupt of IRQ I: its device's learnt cost, else its class's. */
+static double cost_of(const struct load_costs *c, const struct irq *irqs, size_t i)
+{
+        double learnt = c ? c->cost[c->group[i]] : 0;
+
+        return learnt > 0 ? learnt : load_cost_per_interrupt(irqs[i].class);
+}
+
+/* Each IRQ's load: rate × cost, or, on a CPU with measured time, its share of that
+ * time by rate × cost. O(I log C). */
+static void share_times(struct irq *irqs, size_t n, const struct load_costs *costs,
+                        const struct cpu_irq_time *times, size_t n_times, double window)
 {
         double weight_on[n_times ? n_times : 1];
 
-        for (size_t i = 0; i < n; i++)
-                irqs[i].load = irqs[i].rate * load_cost_per_interrupt(irqs[i].class);
-        if (n_times == 0 || window <= 0)
-                return;
-
-        /* Share each CPU's measured time by the model's weights. O(I log C). */
         for (size_t c = 0; c < n_times; c++)
                 weight_on[c] = 0;
         for (size_t i = 0; i < n; i++) {
                 const struct cpu_irq_time *t = time_of(times, n_times, cpu_of(&irqs[i]));
 
+                irqs[i].load = irqs[i].rate * cost_of(costs, irqs, i);
                 if (t)
                         weight_on[t - times] += irqs[i].load;
         }
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n && window > 0; i++) {
                 const struct cpu_irq_time *t = time_of(times, n_times, cpu_of(&irqs[i]));
                 double w;
 
@@ -108,6 +217,62 @@ void load_estimate(struct irq *irqs, size_t n, const struct cpu_irq_time *times,
                 w = weight_on[t - times];
                 if (w > 0)
                         irqs[i].load = t->seconds / window * irqs[i].load / w;
+        }
+}
+
+/* One expectation-maximisation step (see the top): each device's cost scaled by the
+ * time its IRQs were given over what its cost predicted. Only IRQs that interrupted
+ * on a CPU with measured time teach anything. Returns the largest relative change of
+ * a cost. O(I log C). */
+static double learn_costs(struct load_costs *c, const struct irq *irqs, size_t n,
+                          const struct cpu_irq_time *times, size_t n_times)
+{
+        double change = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                double modelled = irqs[i].rate * cost_of(c, irqs, i);
+                const struct cpu_irq_time *t = time_of(times, n_times, cpu_of(&irqs[i]));
+
+                if (!t || t->seconds <= 0 || modelled <= 0)
+                        continue;
+                c->attributed[c->group[i]] += irqs[i].load;
+                c->modelled[c->group[i]] += modelled;
+        }
+        /* Through the IRQs, not all groups ever seen: the first IRQ of a group sets its
+         * cost and clears the sums. */
+        for (size_t i = 0; i < n; i++) {
+                unsigned g = c->group[i];
+                double ratio;
+
+                if (c->modelled[g] <= 0)
+                        continue;
+                ratio = c->attributed[g] / c->modelled[g];
+                c->cost[g] = cost_of(c, irqs, i) * ratio;
+                c->attributed[g] = c->modelled[g] = 0;
+                change = fmax(change, fabs(ratio - 1));
+        }
+        return change;
+}
+
+void load_estimate(struct irq *irqs, size_t n, struct load_costs *costs,
+                   const struct cpu_irq_time *times, size_t n_times, double window)
+{
+        /* Bound to another inventory (a rescan whose bind failed): class costs. */
+        if (costs && costs->n_irqs != n)
+                costs = NULL;
+        if (n_times == 0 || window <= 0)
+                n_times = 0;
+        share_times(irqs, n, costs, times, n_times, window);
+        if (!costs || n_times == 0)
+                return;
+        /* Steps on this window's times until the costs hold still: from the last
+         * window's costs, a step or two; after a new device or a move, more. */
+        for (unsigned step = 0; step < EM_MAX_STEPS; step++) {
+                double change = learn_costs(costs, irqs, n, times, n_times);
+
+                share_times(irqs, n, costs, times, n_times, window);
+                if (change < EM_TOLERANCE)
+                        break;
         }
 }
 

@@ -78,6 +78,7 @@ int manager_new(const struct options *opts, struct manager **ret)
                 goto fail;
         }
         observer_init(&m->obs, &m->root, m->topo);
+        load_costs_init(&m->costs);
         apply_config_default(&aconf);
         aconf.dry_run = opts->dry_run;
         aconf.respect_external_pins = m->settings.respect_external_pins;
@@ -119,6 +120,7 @@ void manager_free(struct manager *m)
         topology_free(m->topo);
         settings_done(&m->settings);
         config_done(&m->conf);
+        load_costs_done(&m->costs);
         if (m->root.dirfd >= 0)
                 root_close(&m->root);
         free(m);
@@ -618,7 +620,14 @@ int manager_plan_and_apply(struct manager *m)
         if (r < 0)
                 return log_error_errno(r, "Failed to check last cycle's placements: %m");
         n_times = cpu_irq_times(m, times, m->cpu_load_len);
-        load_estimate(m->obs.inv.irqs, m->obs.inv.n, times, n_times, m->window);
+        /* What was learnt of each device follows its IRQs into a new inventory. */
+        if (m->costs_generation != m->obs.generation) {
+                r = load_costs_bind(&m->costs, m->obs.inv.irqs, m->obs.inv.n);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to group the IRQs by device: %m");
+                m->costs_generation = m->obs.generation;
+        }
+        load_estimate(m->obs.inv.irqs, m->obs.inv.n, &m->costs, times, n_times, m->window);
         changed_loads = load_update_planned(m->obs.inv.irqs, m->obs.inv.n);
         /* The first sample has no window: its loads (all 0) are no measurement. This
          * cycle plans with them, but they are not the centre of any dead band: the

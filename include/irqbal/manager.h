@@ -8,6 +8,7 @@
 
 #include "irqbal/apply.h"
 #include "irqbal/config.h"
+#include "irqbal/load.h"
 #include "irqbal/notify.h"
 #include "irqbal/observer.h"
 #include "irqbal/options.h"
@@ -43,6 +44,8 @@ struct manager {
         uint64_t config_generation;     /* counts configurations taken into use */
         uint64_t cpus_generation;       /* the observer's generation when the CPU files
                                          * were last read in full */
+        struct load_costs costs;        /* devices' costs per interrupt, learnt */
+        uint64_t costs_generation;      /* the observer's generation they are bound to */
         bool placements_refreshed;      /* every placement was read since the last cycle
                                          * (manager_refresh_placement) */
 

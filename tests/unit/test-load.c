@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <math.h>
+
 #include "irqbal/load.h"
 #include "testlib.h"
 
@@ -31,7 +33,7 @@ static void teardown(void)
 
 START_TEST(without_time_accounting_load_is_rate_times_class_cost)
 {
-        load_estimate(irqs, 3, NULL, 0, 10);
+        load_estimate(irqs, 3, NULL, NULL, 0, 10);
         ck_assert_double_eq_tol(irqs[0].load, 10000 * load_cost_per_interrupt(IRQ_CLASS_NET), 1e-12);
         ck_assert_double_eq_tol(irqs[1].load, 10000 * load_cost_per_interrupt(IRQ_CLASS_STORAGE), 1e-12);
         /* A packet interrupt costs more than a disk completion, which costs more than a
@@ -47,7 +49,7 @@ START_TEST(measured_irq_time_is_shared_by_rate_times_cost)
         const struct cpu_irq_time times[] = { { 0, 4.0 }, { 1, 1.0 } };
         double net = 5.0, storage = 3.0;  /* the model's weights, in µs */
 
-        load_estimate(irqs, 3, times, 2, 10);
+        load_estimate(irqs, 3, NULL, times, 2, 10);
         ck_assert_double_eq_tol(irqs[0].load, 0.4 * net / (net + storage), 1e-9);
         ck_assert_double_eq_tol(irqs[1].load, 0.4 * storage / (net + storage), 1e-9);
         /* Alone on CPU 1: all of its time. */
@@ -59,9 +61,59 @@ START_TEST(a_cpu_without_measured_time_keeps_the_model)
 {
         const struct cpu_irq_time times[] = { { 1, 0.0 } };
 
-        load_estimate(irqs, 3, times, 1, 10);
+        load_estimate(irqs, 3, NULL, times, 1, 10);
         ck_assert_double_eq_tol(irqs[0].load, 10000 * load_cost_per_interrupt(IRQ_CLASS_NET), 1e-12);
         ck_assert_double_eq_tol(irqs[2].load, 100 * load_cost_per_interrupt(IRQ_CLASS_LEGACY), 1e-12);
+}
+END_TEST
+
+/* Two devices, three IRQs each: a NIC at 2 µs an interrupt (its class says 5), a disk
+ * at 6 µs (its class says 3). Each shares two CPUs with the other and has one alone:
+ * the CPUs' times alone cannot tell their shares apart, the devices' costs can. */
+START_TEST(device_costs_are_learnt_from_the_cpus_they_share)
+{
+        static const unsigned cpu_of_irq[6] = { 0, 1, 2, 0, 1, 3 };
+        /* Seconds of IRQ time in a 10 s window: 0.02 of a CPU per NIC queue, 0.03 per
+         * disk queue. */
+        const struct cpu_irq_time times[] = { { 0, 0.5 }, { 1, 0.5 }, { 2, 0.2 }, { 3, 0.3 } };
+        struct irq dev[6];
+        struct load_costs costs;
+
+        for (size_t i = 0; i < 6; i++) {
+                bool nic = i < 3;
+
+                dev[i] = (struct irq) {
+                        .number = 40 + (unsigned) i, .class = nic ? IRQ_CLASS_NET : IRQ_CLASS_STORAGE,
+                        .device = nic ? "0000:01:00.0" : "0000:02:00.0", .rate = nic ? 10000 : 5000,
+                        .affinity = hwloc_bitmap_alloc(), .effective = hwloc_bitmap_alloc(),
+                        .has_effective = true,
+                };
+                hwloc_bitmap_only(dev[i].effective, cpu_of_irq[i]);
+                hwloc_bitmap_only(dev[i].affinity, cpu_of_irq[i]);
+        }
+        load_costs_init(&costs);
+        ck_assert_int_eq(load_costs_bind(&costs, dev, 6), 0);
+        /* By class weights alone, CPU 0's 0.05 goes 0.0385 to the NIC queue. */
+        load_estimate(dev, 6, NULL, times, 4, 10);
+        ck_assert_double_eq_tol(dev[0].load, 0.05 * 0.05 / 0.065, 1e-9);
+        for (int cycle = 0; cycle < 40; cycle++)
+                load_estimate(dev, 6, &costs, times, 4, 10);
+        for (size_t i = 0; i < 6; i++)
+                ck_assert_msg(fabs(dev[i].load - (i < 3 ? 0.02 : 0.03)) < 0.0005, "IRQ %u: load %g",
+                              dev[i].number, dev[i].load);
+        /* Learnt costs serve where no time is measured. */
+        load_estimate(dev, 6, &costs, NULL, 0, 10);
+        ck_assert_double_eq_tol(dev[0].load, 0.02, 0.0005);
+        ck_assert_double_eq_tol(dev[3].load, 0.03, 0.0005);
+        /* A new inventory keeps what was learnt of a device it still has. */
+        ck_assert_int_eq(load_costs_bind(&costs, dev + 3, 3), 0);
+        load_estimate(dev + 3, 3, &costs, NULL, 0, 10);
+        ck_assert_double_eq_tol(dev[5].load, 0.03, 0.0005);
+        load_costs_done(&costs);
+        for (size_t i = 0; i < 6; i++) {
+                hwloc_bitmap_free(dev[i].affinity);
+                hwloc_bitmap_free(dev[i].effective);
+        }
 }
 END_TEST
 
@@ -124,6 +176,7 @@ Suite *test_suite(void)
         tcase_add_test(tc, without_time_accounting_load_is_rate_times_class_cost);
         tcase_add_test(tc, measured_irq_time_is_shared_by_rate_times_cost);
         tcase_add_test(tc, a_cpu_without_measured_time_keeps_the_model);
+        tcase_add_test(tc, device_costs_are_learnt_from_the_cpus_they_share);
         tcase_add_test(tc, noise_stays_inside_the_dead_band_and_a_shift_gets_out);
         tcase_add_test(tc, update_planned_counts_the_loads_it_set);
         suite_add_tcase(s, tc);
