@@ -193,22 +193,26 @@ static double cost_of(const struct load_costs *c, const struct irq *irqs, size_t
 }
 
 /* Each IRQ's load: rate × cost, or, on a CPU with measured time, its share of that
- * time by rate × cost. O(I log C). */
+ * time by rate × cost. O(I) without times (every steady cycle on most kernels: no
+ * look at where an IRQ runs), O(I log C) with. */
 static void share_times(struct irq *irqs, size_t n, const struct load_costs *costs,
                         const struct cpu_irq_time *times, size_t n_times, double window)
 {
         double weight_on[n_times ? n_times : 1];
 
+        for (size_t i = 0; i < n; i++)
+                irqs[i].load = irqs[i].rate * cost_of(costs, irqs, i);
+        if (n_times == 0 || window <= 0)
+                return;
         for (size_t c = 0; c < n_times; c++)
                 weight_on[c] = 0;
         for (size_t i = 0; i < n; i++) {
                 const struct cpu_irq_time *t = time_of(times, n_times, cpu_of(&irqs[i]));
 
-                irqs[i].load = irqs[i].rate * cost_of(costs, irqs, i);
                 if (t)
                         weight_on[t - times] += irqs[i].load;
         }
-        for (size_t i = 0; i < n && window > 0; i++) {
+        for (size_t i = 0; i < n; i++) {
                 const struct cpu_irq_time *t = time_of(times, n_times, cpu_of(&irqs[i]));
                 double w;
 
