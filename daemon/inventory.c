@@ -287,7 +287,8 @@ static void read_effective(const struct irqbal_root *root, struct irq *irq)
         irq->has_effective = root_read_cpulist(root, path, irq->effective) == 0;
 }
 
-static void read_placement(const struct irqbal_root *root, struct irq *irq, bool with_hint)
+/* 0, or -ENOMEM. */
+static int read_placement(const struct irqbal_root *root, struct irq *irq, bool with_hint)
 {
         char path[64];
         _cleanup_free_ char *hint = NULL;
@@ -295,11 +296,19 @@ static void read_placement(const struct irqbal_root *root, struct irq *irq, bool
         (void) read_affinity(root, irq->number, irq->affinity);
         read_effective(root, irq);
         if (!with_hint)
-                return;
-        /* An all-zero hint means the driver set none. */
+                return 0;
+        /* An all-zero hint means the driver set none: most set none, and a set costs
+         * 112-176 bytes, so an IRQ keeps one only for a hint. */
         snprintf(path, sizeof(path), "/proc/irq/%u/affinity_hint", irq->number);
-        if (root_read_line(root, path, &hint) >= 0 && cpumask_parse(hint, irq->hint) < 0)
-                hwloc_bitmap_zero(irq->hint);
+        if (root_read_line(root, path, &hint) < 0)
+                return 0;
+        if (!irq->hint && !(irq->hint = hwloc_bitmap_alloc()))
+                return -ENOMEM;
+        if (cpumask_parse(hint, irq->hint) < 0 || hwloc_bitmap_iszero(irq->hint)) {
+                hwloc_bitmap_free(irq->hint);
+                irq->hint = NULL;
+        }
+        return 0;
 }
 
 static void judge_movable(const struct irqbal_root *root, struct irq *irq)
@@ -354,9 +363,8 @@ static int fill_irq(const struct irqbal_root *root, const struct interrupts_row 
         irq->hwirq = row->hwirq ? strdup(row->hwirq) : NULL;
         irq->affinity = hwloc_bitmap_alloc();
         irq->effective = hwloc_bitmap_alloc();
-        irq->hint = hwloc_bitmap_alloc();
         if (!irq->name || !irq->chip || (row->hwirq && !irq->hwirq) || !irq->affinity ||
-            !irq->effective || !irq->hint)
+            !irq->effective)
                 return -ENOMEM;
         irq->count = row->total;
         irq->node = -1;
@@ -388,7 +396,8 @@ static int fill_irq(const struct irqbal_root *root, const struct interrupts_row 
         if (irq->node < 0 && topo && topo->n_nodes == 1)
                 irq->node = topo->nodes[0].os_index;
 
-        read_placement(root, irq, true);
+        if (read_placement(root, irq, true) < 0)
+                return -ENOMEM;
         judge_movable(root, irq);
         return 0;
 }
@@ -424,7 +433,7 @@ out:
 void inventory_refresh_placement(const struct irqbal_root *root, struct irq_inventory *inv)
 {
         for (size_t i = 0; i < inv->n; i++)
-                read_placement(root, &inv->irqs[i], false);
+                (void) read_placement(root, &inv->irqs[i], false);
 }
 
 bool inventory_refresh_irq(const struct irqbal_root *root, struct irq *irq, bool effective,

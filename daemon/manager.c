@@ -1030,7 +1030,7 @@ int manager_explain(struct manager *m, unsigned number, GString *out)
                 effective = cpulist_format(irq->effective);
                 g_string_append_printf(out, ", effective %s", effective ? effective : "?");
         }
-        if (!hwloc_bitmap_iszero(irq->hint)) {
+        if (irq->hint) {
                 hint = cpulist_format(irq->hint);
                 g_string_append_printf(out, ", driver hint %s", hint ? hint : "?");
         }

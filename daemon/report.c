@@ -55,7 +55,7 @@ static void irq_to_json(const struct irq *irq, struct json_writer *w)
         json_key(w, "effective");
         json_cpulist(w, irq->effective, irq->has_effective);
         json_key(w, "hint");
-        json_cpulist(w, irq->hint, !hwloc_bitmap_iszero(irq->hint));
+        json_cpulist(w, irq->hint, irq->hint != NULL);
         json_key(w, "count");
         json_uint(w, irq->count);
         json_key(w, "rate");

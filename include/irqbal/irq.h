@@ -49,7 +49,7 @@ struct irq {
                                         * cycle (refused, pinned by someone else …) */
         hwloc_bitmap_t affinity;   /* smp_affinity_list */
         hwloc_bitmap_t effective;  /* effective_affinity_list; empty if unknown */
-        hwloc_bitmap_t hint;       /* affinity_hint; empty when the driver set none */
+        hwloc_bitmap_t hint;       /* affinity_hint; NULL when the driver set none */
 };
 
 void irq_done(struct irq *irq);

@@ -28,7 +28,7 @@ struct policy_irq {
         hwloc_const_bitmap_t allowed;
         /* Where it runs now: the effective CPU(s), or the affinity if unknown. */
         hwloc_const_bitmap_t current;
-        hwloc_const_bitmap_t hint;  /* driver's affinity_hint, empty when none */
+        hwloc_const_bitmap_t hint;  /* driver's affinity_hint: NULL or empty when none */
         int previous;            /* the CPU the last plan gave it, -1 if none */
         /* From policy files (Policy=, Exclusive=): only policy_plan_composed() reads
          * them; a policy's own plan() ignores both. */
