@@ -9,7 +9,7 @@
 # two copies of the scenario's machine, same seed, run at the same time, one with
 # irqbald (default policy, --interval S) under irqbal-sim --realtime, the other kept up
 # to date by irqbal-sim --no-daemon for Debian's irqbalance (--foreground --interval S,
-# in a private mount namespace over that copy's files, as bench/run.sh does). Both
+# in private mount and network namespaces over that copy's files, as bench/run.sh does). Both
 # simulators write their figures (--json) and a per-step trace (--trace).
 #   --step S     seconds per step and both daemons' interval (default: the scenarios'
 #                Step=, 10 s); a whole number >= 1 (irqbalance's --interval minimum)
