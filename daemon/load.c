@@ -280,6 +280,19 @@ void load_estimate(struct irq *irqs, size_t n, struct load_costs *costs,
         }
 }
 
+size_t load_settle(struct irq *irqs, size_t n, unsigned window)
+{
+        for (size_t i = 0; i < n; i++) {
+                struct irq *irq = &irqs[i];
+
+                irq->settle_mean = window <= 1 ? irq->load :
+                                   irq->settle_mean + (irq->load - irq->settle_mean) / window;
+                irq->planned_load = irq->settle_mean;
+                irq->has_planned_load = true;
+        }
+        return n;
+}
+
 size_t load_update_planned(struct irq *irqs, size_t n)
 {
         size_t changed = 0;

@@ -73,6 +73,7 @@ static int rebuild_inventory(struct observer *o, const struct interrupts_table *
                         inv.irqs[i].rate = old->rate;
                         inv.irqs[i].planned_load = old->planned_load;
                         inv.irqs[i].has_planned_load = old->has_planned_load;
+                        inv.irqs[i].settle_mean = old->settle_mean;
                 }
         }
         inventory_done(&o->inv);

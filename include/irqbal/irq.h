@@ -32,6 +32,7 @@ struct irq {
         double rate;        /* interrupts per second over the last sample window */
         double load;        /* estimated share of one CPU it costs (see load.h) */
         double planned_load;/* the load policies see: follows `load` only past a dead band */
+        double settle_mean; /* mean load over the first windows (load_settle()) */
         bool has_planned_load;
         bool movable;
         bool has_effective;

@@ -42,6 +42,11 @@ int load_costs_bind(struct load_costs *c, const struct irq *irqs, size_t n);
 void load_estimate(struct irq *irqs, size_t n, struct load_costs *costs,
                    const struct cpu_irq_time *times, size_t n_times, double window);
 
+/* The first measured windows after start: each IRQ's planned load is the mean of its
+ * loads over windows 1 … WINDOW (this call's is window WINDOW), not one sample. Returns
+ * N: every planned load is new. */
+size_t load_settle(struct irq *irqs, size_t n, unsigned window);
+
 /* Moves each IRQ's planned_load to its load only when they differ by more than the
  * dead band: a factor either way, and more than an absolute floor. Returns how many
  * planned loads it set: with none, a policy sees the same loads as last cycle. */

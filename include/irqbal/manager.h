@@ -45,6 +45,7 @@ struct manager {
         uint64_t cpus_generation;       /* the observer's generation when the CPU files
                                          * were last read in full */
         struct load_costs costs;        /* devices' costs per interrupt, learnt */
+        unsigned settle_windows;        /* measured windows planned with load_settle() */
         uint64_t costs_generation;      /* the observer's generation they are bound to */
         bool placements_refreshed;      /* every placement was read since the last cycle
                                          * (manager_refresh_placement) */

@@ -117,6 +117,28 @@ START_TEST(device_costs_are_learnt_from_the_cpus_they_share)
 }
 END_TEST
 
+START_TEST(the_first_windows_plan_on_their_mean)
+{
+        struct irq irq = {};
+        static const double samples[] = { 0.08, 0.12, 0.10 };
+
+        /* ±20 % noise around 0.10: each window's planned load is the mean so far. */
+        for (unsigned w = 1; w <= 3; w++) {
+                irq.load = samples[w - 1];
+                ck_assert_uint_eq(load_settle(&irq, 1, w), 1);
+                ck_assert(irq.has_planned_load);
+        }
+        ck_assert_double_eq_tol(irq.planned_load, 0.10, 1e-12);
+        /* Then the dead band holds it there, around the mean, not the first sample. */
+        irq.load = 0.14;
+        ck_assert_uint_eq(load_update_planned(&irq, 1), 0);
+        ck_assert_double_eq_tol(irq.planned_load, 0.10, 1e-12);
+        irq.load = 0.16;
+        ck_assert_uint_eq(load_update_planned(&irq, 1), 1);
+        ck_assert_double_eq(irq.planned_load, 0.16);
+}
+END_TEST
+
 START_TEST(noise_stays_inside_the_dead_band_and_a_shift_gets_out)
 {
         struct irq irq = { .load = 0.08 };
@@ -179,6 +201,7 @@ Suite *test_suite(void)
         tcase_add_test(tc, device_costs_are_learnt_from_the_cpus_they_share);
         tcase_add_test(tc, noise_stays_inside_the_dead_band_and_a_shift_gets_out);
         tcase_add_test(tc, update_planned_counts_the_loads_it_set);
+        tcase_add_test(tc, the_first_windows_plan_on_their_mean);
         suite_add_tcase(s, tc);
         return s;
 }
