@@ -3,7 +3,7 @@
 # The cost benchmark in one command (bench/README.md):
 #
 #   bench/run.sh [--quick] [--build DIR] [--out DIR] [--sizes "64x300 256x1000 1024x4096"]
-#                [--reps N] [--duration S] [--interval S] [--no-irqbalance] [--no-callgrind]
+#                [--reps N] [--duration S] [--interval S] [--warmup S] [--no-irqbalance] [--no-callgrind]
 #                [--callgrind-sizes "SIZES"]   (default: every size)
 #
 # Builds irqbald, irqbal-sim, the shim and bench/floor in DIR (default /tmp/build-bench),
@@ -29,6 +29,7 @@ SIZES="64x300 256x1000 1024x4096"
 REPS=3
 DURATION=120
 INTERVAL=5
+WARMUP=
 IRQBALANCE=1
 CALLGRIND=1
 CALLGRIND_SIZES=
@@ -43,6 +44,7 @@ while [ $# -gt 0 ]; do
         --reps) REPS=$2; shift ;;
         --duration) DURATION=$2; shift ;;
         --interval) INTERVAL=$2; shift ;;
+        --warmup) WARMUP=$2; shift ;;
         --no-irqbalance) IRQBALANCE=0 ;;
         --no-callgrind) CALLGRIND=0 ;;
         --callgrind-sizes) CALLGRIND_SIZES=$2; shift ;;
@@ -55,7 +57,9 @@ OUT=${OUT:-/tmp/irqbal-bench-results/$(date +%Y-%m-%d)}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 WORK=$(mktemp -d /tmp/irqbal-bench.XXXXXX)
-WARMUP=$((3 * INTERVAL + 5))
+# Seconds before the measurement starts: both daemons' start-up (irqbald's blind first
+# placement, its three settling windows, the moves they verify) stays out of it.
+WARMUP=${WARMUP:-$((3 * INTERVAL + 5))}
 PIDS=()
 
 cleanup() {
@@ -99,7 +103,7 @@ fi
         echo "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
         echo "irqbald: $(git -C "$SRC" describe --always --dirty 2>/dev/null || echo unknown)"
         echo "irqbalance: $(dpkg-query -W -f '${Version}' irqbalance 2>/dev/null || echo none)"
-        echo "command: bench/run.sh --reps $REPS --duration $DURATION --interval $INTERVAL --sizes '$SIZES'"
+        echo "command: bench/run.sh --reps $REPS --duration $DURATION --interval $INTERVAL --warmup $WARMUP --sizes '$SIZES'"
 } > "$OUT/machine.txt"
 cat "$OUT/machine.txt" >&2
 printf 'size\trep\twhat\tvalue\n' > "$OUT/results.tsv"
