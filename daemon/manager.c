@@ -638,19 +638,13 @@ int manager_plan_and_apply(struct manager *m)
          * first sample (±20 % per IRQ on the simulator's machines) would stay as it was
          * measured, and the hysteresis would keep queues where a real 11 % gain lies
          * (bench/README.md, 256 × 1000). Their mean over SETTLE_WINDOWS windows halves
-         * that noise or better. */
+         * that noise or better. The first sample, without a window, has loads of 0: the
+         * first cycle plans with them, and load_settle() then replaces them all, so no
+         * IRQ's dead band is centred on a 0 that was no measurement. */
         if (m->window > 0 && m->settle_windows < SETTLE_WINDOWS)
                 changed_loads = load_settle(m->obs.inv.irqs, m->obs.inv.n, ++m->settle_windows);
         else
                 changed_loads = load_update_planned(m->obs.inv.irqs, m->obs.inv.n);
-        /* The first sample has no window: its loads (all 0) are no measurement. This
-         * cycle plans with them, but they are not the centre of any dead band: the
-         * first measured loads replace them all. Else an IRQ whose load is about the
-         * band's floor would leave "0" only when noise lifts it, one by one, cycles
-         * apart, each time planning again. */
-        if (m->window <= 0)
-                for (size_t i = 0; i < m->obs.inv.n; i++)
-                        m->obs.inv.irqs[i].has_planned_load = false;
         if (can_keep_plan(m, changed_loads)) {
                 /* No placement read since, none can differ from the plan's. */
                 m->plan_placements_checked = true;

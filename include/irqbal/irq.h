@@ -32,10 +32,11 @@ struct irq {
         double rate;        /* interrupts per second over the last sample window */
         double load;        /* estimated share of one CPU it costs (see load.h) */
         double planned_load;/* the load policies see: follows `load` only past a dead band */
-        double settle_mean; /* mean load over the first windows (load_settle()) */
         bool has_planned_load;
         bool movable;
         bool has_effective;
+
+        double settle_mean; /* mean load over the first windows only (load_settle()) */
 
         char *name;         /* action names as /proc/interrupts prints them ("" if none) */
         char *chip;         /* irq chip ("PCI-MSIX-0000:00:02.0", "IO-APIC") */
