@@ -52,6 +52,8 @@ while [ $# -gt 0 ]; do
         shift
 done
 log() { echo "quality.sh: $*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$SRC/bench/lib.sh"
 
 if [ -n "$STEP" ] && ! [[ "$STEP" =~ ^[1-9][0-9]*$ ]]; then
         log "--step: irqbalance takes whole seconds >= 1 (its --interval); got $STEP"
@@ -84,16 +86,7 @@ done
 [ "$(id -u)" = 0 ] || { log "must run as root (mount namespaces, bind mounts)"; exit 1; }
 command -v irqbalance >/dev/null || { log "irqbalance is not installed (apt-get install irqbalance)"; exit 1; }
 command -v jq >/dev/null || { log "jq is needed to read the figures (apt-get install jq)"; exit 1; }
-# irqbalance must never balance this machine's real /proc/irq: refuse to run beside an
-# irqbalance in our own mount namespace (a service); those in private namespaces over a
-# simulated root (another engineer's bench/run.sh) are harmless.
-own_ns=$(readlink /proc/self/ns/mnt)
-for p in $(pgrep -x irqbalance || true); do
-        if [ "$(readlink /proc/"$p"/ns/mnt 2>/dev/null)" = "$own_ns" ]; then
-                log "irqbalance (PID $p) runs on this machine's real /proc: stop it first (it must not run as a service here)"
-                exit 1
-        fi
-done
+refuse_host_irqbalance
 
 OUT=${OUT:-/tmp/irqbal-quality-results/$(date +%Y-%m-%d)}
 mkdir -p "$OUT"
@@ -139,31 +132,6 @@ IRQBALANCE_VERSION=$(dpkg-query -W -f '${Version}' irqbalance 2>/dev/null || irq
         echo "command: $COMMAND"
 } > "$OUT/machine.txt"
 cat "$OUT/machine.txt" >&2
-
-wait_file() {
-        local _
-        for _ in $(seq 600); do [ -e "$1" ] && return 0; sleep 0.1; done
-        log "timed out waiting for $1"; return 1
-}
-
-# irqbalance in a private mount namespace over ROOT (DESIGN.md §6, sim/README.md): the
-# root's whole proc/ over /proc (the simulator replaces files there by rename), its CPU,
-# node and PCI trees over sysfs. The mounts are chained with &&: if one fails,
-# irqbalance never starts. It reads isolated and nohz_full from the mounted CPU tree.
-# Its own network namespace too: irqbalance 1.9.2 binds one fixed abstract socket
-# name and exits at start when another irqbalance holds it.
-start_irqbalance() {
-        local root=$1 interval=$2 logf=$3
-        env -u IRQBALANCE_BANNED_CPUS -u IRQBALANCE_BANNED_CPULIST \
-        unshare -m -n --propagation private sh -c "
-                mount --bind '$root/proc' /proc &&
-                mount --bind '$root/sys/devices/system/cpu' /sys/devices/system/cpu &&
-                mount --bind '$root/sys/devices/system/node' /sys/devices/system/node &&
-                mount --bind '$root/sys/devices/pci0000:00' /sys/devices/pci0000:00 &&
-                mount --bind '$root/sys/bus/pci/devices' /sys/bus/pci/devices &&
-                exec irqbalance --foreground --interval $interval" > "$logf" 2>&1 &
-        echo $!
-}
 
 # The scenario with Step= set to the run's step (and an XML topology made absolute,
 # since the copy lives elsewhere). Duration= phases would get more steps; none has one.

@@ -70,6 +70,8 @@ cleanup() {
 trap cleanup EXIT
 
 log() { echo "run.sh: $*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$SRC/bench/lib.sh"
 
 # --- build -----------------------------------------------------------------------------
 if [ ! -f "$BUILD/Makefile" ]; then
@@ -83,16 +85,7 @@ FLOOR=$BUILD/bench/floor
 
 if [ "$IRQBALANCE" = 1 ]; then
         command -v irqbalance >/dev/null || { log "irqbalance is not installed (apt-get install irqbalance), or give --no-irqbalance"; exit 1; }
-        # Only one in our own mount namespace balances this machine's real /proc/irq
-        # (a service); those in private namespaces over a simulated root (another
-        # benchmark's) are harmless.
-        own_ns=$(readlink /proc/self/ns/mnt)
-        for p in $(pgrep -x irqbalance || true); do
-                if [ "$(readlink /proc/"$p"/ns/mnt 2>/dev/null)" = "$own_ns" ]; then
-                        log "irqbalance (PID $p) runs on this machine's real /proc: stop it first (it must not run as a service here)"
-                        exit 1
-                fi
-        done
+        refuse_host_irqbalance
 fi
 
 # --- the machine -----------------------------------------------------------------------
@@ -121,31 +114,6 @@ cpu_ns() {
 }
 hwm_kib() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/"$1"/status; }
 
-wait_file() {
-        local i
-        for i in $(seq 600); do [ -e "$1" ] && return 0; sleep 0.1; done
-        log "timed out waiting for $1"; return 1
-}
-
-# irqbalance in a private mount namespace over ROOT (DESIGN.md §6). The simulator
-# replaces proc/interrupts and proc/stat by rename, so a bind mount of the file would
-# keep showing the first version: the whole proc/ of the root is mounted over /proc
-# (irqbalance needs nothing else there). The PCI devices are symlinks into
-# /sys/devices/pci0000:00, mounted too. Its own network namespace as well: irqbalance
-# 1.9.2 binds one fixed abstract socket name and exits at start when another
-# irqbalance holds it.
-start_irqbalance() {
-        local root=$1 logf=$2
-        unshare -m -n --propagation private sh -c "
-                mount --bind '$root/proc' /proc &&
-                mount --bind '$root/sys/devices/system/cpu' /sys/devices/system/cpu &&
-                mount --bind '$root/sys/devices/system/node' /sys/devices/system/node &&
-                mount --bind '$root/sys/devices/pci0000:00' /sys/devices/pci0000:00 &&
-                mount --bind '$root/sys/bus/pci/devices' /sys/bus/pci/devices &&
-                exec irqbalance --foreground --interval $INTERVAL" > "$logf" 2>&1 &
-        echo $!
-}
-
 callgrind_ir() { sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$1" | head -1; }
 
 # --- per size --------------------------------------------------------------------------
@@ -172,7 +140,7 @@ for size in $SIZES; do
                                 > "$OUT/$size-$rep-sim-irqbalance.log" 2>&1 &
                         sim_b=$!; PIDS+=("$sim_b")
                         wait_file "$rb/proc/uptime"
-                        bal_pid=$(start_irqbalance "$rb" "$OUT/$size-$rep-irqbalance.log"); PIDS+=("$bal_pid")
+                        bal_pid=$(start_irqbalance "$rb" "$INTERVAL" "$OUT/$size-$rep-irqbalance.log"); PIDS+=("$bal_pid")
                 fi
                 ald_pid=
                 for i in $(seq 600); do
