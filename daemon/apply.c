@@ -76,8 +76,22 @@ void apply_config_default(struct apply_config *c)
         };
 }
 
-/* The table's own free: its masks go with the pool (see apply_state_free()), or
- * before, with state_forget(). */
+/* Points one of an IRQ's masks at SET (NULL: none); false on ENOMEM. */
+static bool mask_set(struct apply_state *a, hwloc_const_bitmap_t *slot, hwloc_const_bitmap_t set)
+{
+        return mask_pool_set(a->masks, slot, set) == 0;
+}
+
+/* Drops S's masks from the pool, before S goes. */
+static void state_forget(struct apply_state *a, struct irq_state *s)
+{
+        (void) mask_set(a, &s->original, NULL);
+        (void) mask_set(a, &s->written, NULL);
+        (void) mask_set(a, &s->before, NULL);
+}
+
+/* The table's own free: its masks go before, with state_forget(), or with apply's own
+ * pool (see apply_state_free()). */
 static void irq_state_free(void *p)
 {
         struct irq_state *s = p;
@@ -98,7 +112,8 @@ int apply_state_new(const struct irqbal_root *root, const struct apply_config *c
         a->irqs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, irq_state_free);
         a->scratch = hwloc_bitmap_alloc();
         a->full_cpus = hwloc_bitmap_alloc();
-        if (!a->scratch || !a->full_cpus || mask_pool_new(&a->masks) < 0) {
+        a->masks = config->masks;
+        if (!a->scratch || !a->full_cpus || (!a->masks && mask_pool_new(&a->masks) < 0)) {
                 apply_state_free(a);
                 return -ENOMEM;
         }
@@ -115,8 +130,17 @@ void apply_state_free(struct apply_state *a)
 {
         if (!a)
                 return;
+        if (a->config.masks) {
+                /* The pool is the caller's and stays: the states' references go. */
+                GHashTableIter it;
+                gpointer s;
+
+                g_hash_table_iter_init(&it, a->irqs);
+                while (g_hash_table_iter_next(&it, NULL, &s))
+                        state_forget(a, s);
+        } else
+                mask_pool_free(a->masks);
         g_hash_table_destroy(a->irqs);
-        mask_pool_free(a->masks);
         free(a->default_original);
         hwloc_bitmap_free(a->default_written);
         free(a->readback);
@@ -198,20 +222,6 @@ static bool set_copy(hwloc_bitmap_t *dst, hwloc_const_bitmap_t src)
         if (!*dst)
                 *dst = hwloc_bitmap_alloc();
         return *dst && hwloc_bitmap_copy(*dst, src) == 0;
-}
-
-/* Points one of an IRQ's masks at SET (NULL: none); false on ENOMEM. */
-static bool mask_set(struct apply_state *a, hwloc_const_bitmap_t *slot, hwloc_const_bitmap_t set)
-{
-        return mask_pool_set(a->masks, slot, set) == 0;
-}
-
-/* Drops S's masks from the pool, before S goes. */
-static void state_forget(struct apply_state *a, struct irq_state *s)
-{
-        (void) mask_set(a, &s->original, NULL);
-        (void) mask_set(a, &s->written, NULL);
-        (void) mask_set(a, &s->before, NULL);
 }
 
 /* Says why S may not be balanced. Out of memory, the reason is lost, not the hold:

@@ -87,6 +87,13 @@ int manager_new(const struct options *opts, struct manager **ret)
         apply_config_default(&aconf);
         aconf.dry_run = opts->dry_run;
         aconf.respect_external_pins = m->settings.respect_external_pins;
+        /* One pool for the plans' and apply's sets: they hold mostly the same few. */
+        r = mask_pool_new(&m->masks);
+        if (r < 0)
+                goto fail;
+        plan_share_masks(&m->plan, m->masks);
+        plan_share_masks(&m->next_plan, m->masks);
+        aconf.masks = m->masks;
         r = apply_state_new(&m->root, &aconf, &m->apply);
         if (r < 0)
                 goto fail;
@@ -121,6 +128,7 @@ void manager_free(struct manager *m)
         free(m->effects);
         free(m->effect_index);
         apply_state_free(m->apply);
+        mask_pool_free(m->masks);
         free(m->cpu_load);
         topology_free(m->topo);
         settings_done(&m->settings);

@@ -942,38 +942,38 @@ static char *put_uint(char *at, unsigned u)
         return at;
 }
 
-static void write_reason(const struct balancer *s, const struct bal_irq *b, struct placement *p)
+static int write_placement(const struct balancer *s, const struct bal_irq *b, struct plan *plan,
+                           struct placement *p)
 {
         const struct topology *t = s->in->topo;
         unsigned cpu = t->cpus[b->target].os_index;
         char scope[40];
 
-        hwloc_bitmap_only(p->cpus, cpu);
         if (b->from < 0 && b->origin == ORIGIN_KEPT) {
                 /* What every IRQ says in a steady state, every cycle: put together by
                  * hand, as snprintf() would cost more than the whole placement. 55
-                 * characters at most fit the 96 of a reason. */
-                char *at = p->reason;
+                 * characters at most. */
+                char text[64], *at = text;
 
                 at = put_uint(put_str(at, "kept on CPU "), cpu);
                 at = put_uint(put_str(at, ": moving would gain "), percent(b->gain));
                 at = put_uint(put_str(at, " % < "), percent(s->in->params->hysteresis));
                 *put_str(at, " %") = 0;
+                plan_set_reason_text(plan, p, text);
         } else if (b->from >= 0)
-                snprintf(p->reason, sizeof(p->reason),
-                         "moved off CPU %u (-%u %%): %s, least loaded core",
-                         t->cpus[b->from].os_index, percent(b->moved_gain),
-                         scope_text(s, b, scope, sizeof(scope)));
+                plan_set_reason(plan, p, "moved off CPU %u (-%u %%): %s, least loaded core",
+                                t->cpus[b->from].os_index, percent(b->moved_gain),
+                                scope_text(s, b, scope, sizeof(scope)));
         else if (b->origin == ORIGIN_BANNED)
-                snprintf(p->reason, sizeof(p->reason),
-                         "CPU %d not allowed any more; %s, least loaded core",
-                         b->old_cpu, scope_text(s, b, scope, sizeof(scope)));
+                plan_set_reason(plan, p, "CPU %d not allowed any more; %s, least loaded core",
+                                b->old_cpu, scope_text(s, b, scope, sizeof(scope)));
         else if (b->origin == ORIGIN_OFF_NODE)
-                snprintf(p->reason, sizeof(p->reason), "CPU %d off its node; %s, least loaded core",
-                         b->old_cpu, scope_text(s, b, scope, sizeof(scope)));
+                plan_set_reason(plan, p, "CPU %d off its node; %s, least loaded core",
+                                b->old_cpu, scope_text(s, b, scope, sizeof(scope)));
         else
-                snprintf(p->reason, sizeof(p->reason), "%s, least loaded core",
-                         scope_text(s, b, scope, sizeof(scope)));
+                plan_set_reason(plan, p, "%s, least loaded core",
+                                scope_text(s, b, scope, sizeof(scope)));
+        return plan_set_cpu(plan, p, cpu);
 }
 
 /* Arrays sized by the input and the machine. */
@@ -1083,9 +1083,9 @@ int policy_balance(const struct policy_input *in, const hwloc_const_bitmap_t *fi
                 goto finish;
         place_all(&s);
         rebalance(&s);
-        for (size_t k = 0; k < s.n; k++)
-                write_reason(&s, &s.b[k], &plan->items[s.b[k].slot]);
         r = 0;
+        for (size_t k = 0; k < s.n && r >= 0; k++)
+                r = write_placement(&s, &s.b[k], plan, &plan->items[s.b[k].slot]);
 finish:
         balancer_done(&s);
         return r;

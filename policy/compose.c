@@ -36,7 +36,7 @@ struct composer {
         hwloc_bitmap_t *narrowed;       /* per IRQ: allowed minus reserved, when they meet */
         hwloc_bitmap_t *planned;        /* per IRQ: its CPUs from this call, NULL if none */
         bool *grouped;                  /* per IRQ: a group run has dealt with it */
-        char (*reason)[sizeof(((struct placement *) NULL)->reason)];
+        char (*reason)[PLACEMENT_REASON_MAX + 1]; /* per IRQ: its run's reason */
         hwloc_bitmap_t reserved;        /* CPUs of planned exclusive IRQs */
         hwloc_bitmap_t default_affinity;/* from the default policy's run, NULL if none */
         struct plan tmp;                /* one run's plan, its storage reused by the next */
@@ -116,7 +116,7 @@ static int run(struct composer *c, const struct irqbal_policy *policy, bool defa
                                 return -ENOMEM;
                 }
                 hwloc_bitmap_copy(c->planned[i], p->cpus);
-                memcpy(c->reason[i], p->reason, sizeof(c->reason[i]));
+                g_strlcpy(c->reason[i], p->reason, sizeof(c->reason[i]));
         }
         if (default_group && c->tmp.default_affinity) {
                 c->default_affinity = hwloc_bitmap_dup(c->tmp.default_affinity);
@@ -221,13 +221,17 @@ static int merge(struct composer *c, struct plan *ret)
         /* The input is sorted by IRQ number, so is the plan. */
         for (size_t i = 0; i < in->n; i++) {
                 struct placement *p;
+                char reason[PLACEMENT_REASON_MAX + 1];
 
                 if (!c->planned[i])
                         continue;
                 p = &ret->items[k++];
                 p->irq = in->irqs[i].irq;
-                hwloc_bitmap_copy(p->cpus, c->planned[i]);
-                write_reason(c, i, p->reason, sizeof(p->reason));
+                r = plan_set_cpus(ret, p, c->planned[i]);
+                if (r < 0)
+                        return r;
+                write_reason(c, i, reason, sizeof(reason));
+                plan_set_reason_text(ret, p, reason);
         }
         ret->default_affinity = TAKE_PTR(c->default_affinity);
         return 0;

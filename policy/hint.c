@@ -18,6 +18,7 @@
 static int hint_plan(const struct policy_input *in, struct plan *ret)
 {
         _cleanup_free_ hwloc_const_bitmap_t *fixed = NULL;
+        hwloc_bitmap_t set = NULL;
         size_t k = 0;
         int r;
 
@@ -25,11 +26,9 @@ static int hint_plan(const struct policy_input *in, struct plan *ret)
         if (r < 0)
                 return r;
         fixed = calloc(in->n ? in->n : 1, sizeof(*fixed));
-        if (!fixed) {
-                plan_done(ret);
-                return -ENOMEM;
-        }
-        for (size_t i = 0; i < in->n; i++) {
+        set = hwloc_bitmap_alloc();
+        r = fixed && set ? 0 : -ENOMEM;
+        for (size_t i = 0; i < in->n && r >= 0; i++) {
                 const struct policy_irq *q = &in->irqs[i];
                 struct placement *p;
                 char list[64];
@@ -39,13 +38,15 @@ static int hint_plan(const struct policy_input *in, struct plan *ret)
                 p = &ret->items[k++];
                 if (!q->hint || !hwloc_bitmap_intersects(q->hint, q->allowed))
                         continue;
-                hwloc_bitmap_and(p->cpus, q->hint, q->allowed);
-                snprintf(p->reason, sizeof(p->reason), "driver hint %s",
-                         policy_cpulist(p->cpus, list, sizeof(list)));
+                hwloc_bitmap_and(set, q->hint, q->allowed);
+                r = plan_set_cpus(ret, p, set);
+                plan_set_reason(ret, p, "driver hint %s", policy_cpulist(set, list, sizeof(list)));
                 /* The placement's set outlives policy_balance(): no copy needed. */
                 fixed[i] = p->cpus;
         }
-        r = policy_balance(in, fixed, ret);
+        hwloc_bitmap_free(set);
+        if (r >= 0)
+                r = policy_balance(in, fixed, ret);
         if (r < 0)
                 plan_done(ret);
         return r;

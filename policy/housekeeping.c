@@ -18,7 +18,7 @@
 
 static int housekeeping_plan(const struct policy_input *in, struct plan *ret)
 {
-        hwloc_bitmap_t set;
+        hwloc_bitmap_t set, mine;  /* the housekeeping CPUs; those of one IRQ */
         char list[64];
         size_t k = 0;
         int r;
@@ -27,7 +27,10 @@ static int housekeeping_plan(const struct policy_input *in, struct plan *ret)
         if (r < 0)
                 return r;
         set = hwloc_bitmap_alloc();
-        if (!set) {
+        mine = hwloc_bitmap_alloc();
+        if (!set || !mine) {
+                hwloc_bitmap_free(set);
+                hwloc_bitmap_free(mine);
                 plan_done(ret);
                 return -ENOMEM;
         }
@@ -44,17 +47,25 @@ static int housekeeping_plan(const struct policy_input *in, struct plan *ret)
                 if (!q->movable)
                         continue;
                 p = &ret->items[k++];
-                hwloc_bitmap_and(p->cpus, set, q->allowed);
-                if (!hwloc_bitmap_iszero(p->cpus)) {
-                        snprintf(p->reason, sizeof(p->reason), "housekeeping CPUs %s", list);
+                hwloc_bitmap_and(mine, set, q->allowed);
+                if (!hwloc_bitmap_iszero(mine)) {
+                        r = plan_set_cpus(ret, p, mine);
+                        plan_set_reason(ret, p, "housekeeping CPUs %s", list);
                 } else {
                         char allowed[48];
 
-                        hwloc_bitmap_copy(p->cpus, q->allowed);
-                        snprintf(p->reason, sizeof(p->reason),
-                                 "no housekeeping CPU allowed, allowed CPUs %s",
-                                 policy_cpulist(q->allowed, allowed, sizeof(allowed)));
+                        r = plan_set_cpus(ret, p, q->allowed);
+                        plan_set_reason(ret, p, "no housekeeping CPU allowed, allowed CPUs %s",
+                                        policy_cpulist(q->allowed, allowed, sizeof(allowed)));
                 }
+                if (r < 0)
+                        break;
+        }
+        hwloc_bitmap_free(mine);
+        if (r < 0) {
+                hwloc_bitmap_free(set);
+                plan_done(ret);
+                return r;
         }
         ret->default_affinity = set;
         return 0;

@@ -201,8 +201,7 @@ static int numa_local_plan(const struct policy_input *in, struct plan *ret)
                 if (!d) {
                         cpu = ring_cpu(t, &all, q->allowed, pos_all++);
                         if (cpu >= 0)
-                                snprintf(p->reason, sizeof(p->reason),
-                                         "no device: next core round-robin");
+                                plan_set_reason(ret, p, "no device: next core round-robin");
                 } else {
                         if (!dev || strcmp(dev, d) != 0) {
                                 /* A new device starts at its node's first core. */
@@ -213,33 +212,31 @@ static int numa_local_plan(const struct policy_input *in, struct plan *ret)
                         }
                         cpu = ring_cpu(t, &local, q->allowed, pos);
                         if (cpu >= 0 && node >= 0)
-                                snprintf(p->reason, sizeof(p->reason),
-                                         "node %d (device), queue %zu of the device: core %zu of %zu",
-                                         q->node, pos, pos % local.n, local.n);
+                                plan_set_reason(ret, p, "node %d (device), queue %zu of the device: core %zu of %zu",
+                                                q->node, pos, pos % local.n, local.n);
                         else if (cpu >= 0)
-                                snprintf(p->reason, sizeof(p->reason),
-                                         "no device node, queue %zu of the device: core %zu of %zu",
-                                         pos, pos % local.n, local.n);
+                                plan_set_reason(ret, p, "no device node, queue %zu of the device: core %zu of %zu",
+                                                pos, pos % local.n, local.n);
                         pos++;
                 }
                 if (cpu < 0) {
                         /* Nothing allowed where it should go: any allowed core. */
                         cpu = ring_cpu(t, &all, q->allowed, q->irq);
-                        snprintf(p->reason, sizeof(p->reason),
-                                 "no allowed CPU on its node: core by IRQ number");
+                        plan_set_reason(ret, p, "no allowed CPU on its node: core by IRQ number");
                 }
                 if (cpu < 0 && !hwloc_bitmap_iszero(q->allowed)) {
                         /* Its allowed CPUs are in no core hwloc knows (a topology
                          * without cores): the allowed CPU by IRQ number. */
                         cpu = nth_cpu(q->allowed, q->irq % (unsigned) hwloc_bitmap_weight(q->allowed));
-                        snprintf(p->reason, sizeof(p->reason),
-                                 "allowed CPUs in no known core: CPU by IRQ number");
+                        plan_set_reason(ret, p, "allowed CPUs in no known core: CPU by IRQ number");
                 }
                 if (cpu < 0) {
                         r = -EINVAL;  /* the caller must leave such an IRQ unmovable */
                         goto finish;
                 }
-                hwloc_bitmap_only(p->cpus, (unsigned) cpu);
+                r = plan_set_cpu(ret, p, (unsigned) cpu);
+                if (r < 0)
+                        goto finish;
         }
         r = 0;
 finish:

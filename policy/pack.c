@@ -287,6 +287,7 @@ static int gather(struct packer *s, bool was_packing, double total, struct plan 
         _cleanup_free_ size_t *slot = malloc((in->n ? in->n : 1) * sizeof(size_t));
         _cleanup_free_ bool *done = calloc(in->n ? in->n : 1, sizeof(bool));
         size_t n = 0, k = 0;
+        int r;
 
         if (!order || !slot || !done)
                 return -ENOMEM;
@@ -309,11 +310,12 @@ static int gather(struct packer *s, bool was_packing, double total, struct plan 
                     !fits(s, s->m.slot_of[idx], q->load))
                         continue;
                 add_load(s, (size_t) idx, q->load);
-                hwloc_bitmap_only(p->cpus, (unsigned) q->previous);
-                snprintf(p->reason, sizeof(p->reason),
-                         "packing (load %.2f CPU): kept on CPU %d, package %d",
-                         total, q->previous,
-                         t->packages[s->package].os_index);
+                r = plan_set_cpu(plan, p, (unsigned) q->previous);
+                if (r < 0)
+                        return r;
+                plan_set_reason(plan, p, "packing (load %.2f CPU): kept on CPU %d, package %d",
+                                total, q->previous,
+                                t->packages[s->package].os_index);
                 done[order[j]] = true;
         }
 
@@ -328,9 +330,8 @@ static int gather(struct packer *s, bool was_packing, double total, struct plan 
                         continue;
                 idx = first_fit(s, q, &core);
                 if (idx >= 0) {
-                        snprintf(p->reason, sizeof(p->reason),
-                                 "packing (load %.2f CPU): package %d, core %zu in fill order",
-                                 total, t->packages[s->package].os_index, core);
+                        plan_set_reason(plan, p, "packing (load %.2f CPU): package %d, core %zu in fill order",
+                                        total, t->packages[s->package].os_index, core);
                 } else {
                         /* Not allowed anywhere in the package: its lowest allowed CPU. */
                         int cpu = hwloc_bitmap_first(q->allowed);
@@ -338,12 +339,13 @@ static int gather(struct packer *s, bool was_packing, double total, struct plan 
                         idx = cpu >= 0 ? loadmap_index(&s->m, (unsigned) cpu) : -1;
                         if (idx < 0)
                                 return -EINVAL;
-                        snprintf(p->reason, sizeof(p->reason),
-                                 "packing, package %d not allowed: lowest allowed CPU",
-                                 t->packages[s->package].os_index);
+                        plan_set_reason(plan, p, "packing, package %d not allowed: lowest allowed CPU",
+                                        t->packages[s->package].os_index);
                 }
                 add_load(s, (size_t) idx, q->load);
-                hwloc_bitmap_only(p->cpus, loadmap_os(&s->m, (size_t) idx));
+                r = plan_set_cpu(plan, p, loadmap_os(&s->m, (size_t) idx));
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
@@ -355,17 +357,10 @@ static int spread(const struct policy_input *in, double total, struct plan *plan
         r = policy_balance(in, NULL, plan);
         if (r < 0)
                 return r;
-        for (size_t k = 0; k < plan->n; k++) {
-                char reason[sizeof(plan->items[k].reason)];
-                int len;
-
-                /* The prefix says why we are not packing; what follows is balanced's. */
-                len = snprintf(reason, sizeof(reason), "spread (load %.2f CPU): ", total);
-                if (len < 0 || (size_t) len >= sizeof(reason))
-                        continue;
-                g_strlcpy(reason + len, plan->items[k].reason, sizeof(reason) - (size_t) len);
-                memcpy(plan->items[k].reason, reason, sizeof(reason));
-        }
+        /* The prefix says why we are not packing; what follows is balanced's. */
+        for (size_t k = 0; k < plan->n; k++)
+                plan_set_reason(plan, &plan->items[k], "spread (load %.2f CPU): %s", total,
+                                plan->items[k].reason);
         return 0;
 }
 

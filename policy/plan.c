@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "irqbal/policy.h"
 
@@ -20,25 +23,34 @@ void policy_params_default(struct policy_params *p)
 
 int plan_init(struct plan *p, size_t n)
 {
-        /* A plan made every cycle keeps its placements' storage: steady-state cycles
-         * must not allocate per IRQ (the CPU sets are what costs). */
+        int r;
+
+        if (!p->masks) {
+                r = mask_pool_new(&p->masks);
+                if (r < 0)
+                        return r;
+        }
+        if ((!p->empty && !(p->empty = hwloc_bitmap_alloc())) ||
+            (!p->scratch && !(p->scratch = hwloc_bitmap_alloc())))
+                return -ENOMEM;
+        /* Reasons are a few dozen bytes each: blocks of 16 kB hold some 400. */
+        if (!p->reasons)
+                p->reasons = g_string_chunk_new(16384);
+        /* The placements keep their storage from plan to plan: steady-state cycles must
+         * not allocate per IRQ. */
+        for (size_t i = 0; i < p->n; i++)
+                (void) plan_set_cpus(p, &p->items[i], p->empty);
         if (n > p->cap) {
                 struct placement *items = realloc(p->items, n * sizeof(*items));
 
                 if (!items)
                         return -ENOMEM;
                 p->items = items;
-                for (; p->cap < n; p->cap++) {
-                        p->items[p->cap] = (struct placement) { .cpus = hwloc_bitmap_alloc() };
-                        if (!p->items[p->cap].cpus)
-                                return -ENOMEM;
-                }
+                p->cap = n;
         }
-        for (size_t i = 0; i < n; i++) {
-                hwloc_bitmap_zero(p->items[i].cpus);
-                p->items[i].irq = 0;
-                p->items[i].reason[0] = 0;
-        }
+        g_string_chunk_clear(p->reasons);
+        for (size_t i = 0; i < n; i++)
+                p->items[i] = (struct placement) { .cpus = p->empty, .reason = "" };
         p->n = n;
         hwloc_bitmap_free(p->default_affinity);
         p->default_affinity = NULL;
@@ -47,11 +59,27 @@ int plan_init(struct plan *p, size_t n)
 
 void plan_done(struct plan *p)
 {
-        for (size_t i = 0; i < p->cap; i++)
-                hwloc_bitmap_free(p->items[i].cpus);
+        struct mask_pool *shared = p->masks_shared ? p->masks : NULL;
+
+        if (shared)
+                for (size_t i = 0; i < p->n; i++)
+                        (void) plan_set_cpus(p, &p->items[i], p->empty);
+        else
+                mask_pool_free(p->masks);
         free(p->items);
         hwloc_bitmap_free(p->default_affinity);
-        *p = (struct plan) {};
+        hwloc_bitmap_free(p->empty);
+        hwloc_bitmap_free(p->scratch);
+        if (p->reasons)
+                g_string_chunk_free(p->reasons);
+        /* A shared pool stays: the plan may be used again, and the owner frees it. */
+        *p = (struct plan) { .masks = shared, .masks_shared = shared != NULL };
+}
+
+void plan_share_masks(struct plan *p, struct mask_pool *pool)
+{
+        p->masks = pool;
+        p->masks_shared = true;
 }
 
 const struct placement *plan_find(const struct plan *p, unsigned irq)
@@ -69,4 +97,41 @@ const struct placement *plan_find(const struct plan *p, unsigned irq)
                         hi = mid;
         }
         return NULL;
+}
+
+int plan_set_cpus(struct plan *p, struct placement *pl, hwloc_const_bitmap_t set)
+{
+        hwloc_const_bitmap_t slot = pl->cpus == p->empty ? NULL : pl->cpus;
+        int r;
+
+        /* The empty set is the plan's own, outside the pool's counts. */
+        r = mask_pool_set(p->masks, &slot, hwloc_bitmap_iszero(set) ? NULL : set);
+        if (r < 0)
+                return r;
+        pl->cpus = slot ? slot : p->empty;
+        return 0;
+}
+
+int plan_set_cpu(struct plan *p, struct placement *pl, unsigned cpu)
+{
+        if (hwloc_bitmap_only(p->scratch, cpu) < 0)
+                return -ENOMEM;
+        return plan_set_cpus(p, pl, p->scratch);
+}
+
+void plan_set_reason_text(struct plan *p, struct placement *pl, const char *text)
+{
+        pl->reason = g_string_chunk_insert_len(p->reasons, text,
+                                               (gssize) strnlen(text, PLACEMENT_REASON_MAX));
+}
+
+void plan_set_reason(struct plan *p, struct placement *pl, const char *format, ...)
+{
+        char text[PLACEMENT_REASON_MAX + 1];
+        va_list ap;
+
+        va_start(ap, format);
+        (void) vsnprintf(text, sizeof(text), format, ap);
+        va_end(ap);
+        plan_set_reason_text(p, pl, text);
 }

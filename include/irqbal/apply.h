@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "irqbal/inventory.h"
+#include "irqbal/maskpool.h"
 #include "irqbal/policy.h"
 #include "irqbal/root.h"
 
@@ -28,6 +29,10 @@ struct apply_config {
         /* A mask someone else set after us (DESIGN §4.8) is left alone from then on;
          * off, it is overwritten at the next cycle. */
         bool respect_external_pins;
+        /* Where the states' masks are kept: the caller's pool, which outlives the
+         * state, so that its plans share each distinct set with apply's; NULL: a
+         * pool of apply's own. */
+        struct mask_pool *masks;
 };
 
 void apply_config_default(struct apply_config *c);

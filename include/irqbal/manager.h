@@ -79,6 +79,7 @@ struct manager {
         size_t pirqs_cap;
 
         struct apply_state *apply;
+        struct mask_pool *masks;   /* the plans' and apply's CPU sets */
         struct plan plan;          /* the last plan made */
         struct plan next_plan;     /* the one being made; swaps with plan */
         bool have_plan;

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <glib.h>
 #include <hwloc.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "irqbal/irq.h"
+#include "irqbal/maskpool.h"
 #include "irqbal/topology.h"
 
 /* A balancing policy is pure: from the topology, the IRQs with their loads and
@@ -57,14 +59,22 @@ struct policy_input {
         const struct policy_params *params;
 };
 
-/* The decision for one movable IRQ. */
+/* The decision for one movable IRQ. Its set and its reason belong to the plan: set
+ * them with plan_set_cpu(), plan_set_cpus() and plan_set_reason(). */
 struct placement {
         unsigned irq;
-        hwloc_bitmap_t cpus;     /* target: one CPU, or a set (housekeeping, hint) */
-        char reason[96];         /* short, for plan output and Explain: "least loaded
-                                  * core on node 1", "kept: move would gain 3 %" */
+        /* Target: one CPU, or a set (housekeeping, hint); the plan's empty set until
+         * placed. Shared (see maskpool.h): never written through a cast. */
+        hwloc_const_bitmap_t cpus;
+        /* Short, for plan output and Explain: "least loaded core on node 1", "kept:
+         * move would gain 3 %"; "" until set. */
+        const char *reason;
 };
 
+/* A plan at 4 096 IRQs on 1 024 CPUs: a CPU set per placement would be 180 bytes and a
+ * fixed-size reason 96, twice over (the plan in force and the next); the placements
+ * share the distinct sets (a thousand-odd single CPUs) from a mask pool, and the
+ * reasons are packed one after another at their own length. */
 struct plan {
         struct placement *items; /* one per movable IRQ, sorted by IRQ number */
         size_t n;
@@ -72,13 +82,30 @@ struct plan {
         /* housekeeping: what /proc/irq/default_smp_affinity should be; NULL if the
          * policy has no opinion. */
         hwloc_bitmap_t default_affinity;
+        struct mask_pool *masks; /* the placements' sets; plan_init() makes one unless
+                                  * plan_share_masks() gave it the owner's */
+        bool masks_shared;
+        hwloc_bitmap_t empty;    /* what an unplaced placement points at */
+        hwloc_bitmap_t scratch;
+        GStringChunk *reasons;
 };
 
 /* Makes P hold N placements with empty CPU sets, reusing the storage of the plan P held
  * before (P must be zero-initialised or a plan). -ENOMEM leaves P a valid plan. */
 int plan_init(struct plan *p, size_t n);
 void plan_done(struct plan *p);
+/* Before P's first plan_init(): its sets come from POOL, which outlives P (two plans
+ * sharing a pool share every set they both hold). */
+void plan_share_masks(struct plan *p, struct mask_pool *pool);
 const struct placement *plan_find(const struct plan *p, unsigned irq);
+/* PL (one of P's placements) goes to CPU / to SET (empty: unplaced). 0 or -ENOMEM. */
+int plan_set_cpu(struct plan *p, struct placement *pl, unsigned cpu);
+int plan_set_cpus(struct plan *p, struct placement *pl, hwloc_const_bitmap_t set);
+/* PL's reason, formatted; text longer than PLACEMENT_REASON_MAX is cut. */
+#define PLACEMENT_REASON_MAX 127
+void plan_set_reason(struct plan *p, struct placement *pl, const char *format, ...)
+        G_GNUC_PRINTF(3, 4);
+void plan_set_reason_text(struct plan *p, struct placement *pl, const char *text);
 
 struct irqbal_policy {
         const char *name;

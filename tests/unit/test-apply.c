@@ -165,6 +165,16 @@ static void fx_scan(struct fixture *fx)
         fx->inv.n = n;
 }
 
+/* Places PL on the CPUs of LIST ("2-3"). */
+static void set_placement(struct plan *plan, struct placement *pl, const char *list)
+{
+        hwloc_bitmap_t set = hwloc_bitmap_alloc();
+
+        ck_assert_int_eq(cpulist_parse(list, set), 0);
+        ck_assert_int_eq(plan_set_cpus(plan, pl, set), 0);
+        hwloc_bitmap_free(set);
+}
+
 /* One cycle: scan, verify, then apply a plan of "IRQ:cpulist" items (NULL-terminated),
  * with DEFAULT_AFFINITY (or NULL) for default_smp_affinity. */
 static struct apply_stats fx_cycle_default(struct fixture *fx, const char *default_affinity, ...)
@@ -188,8 +198,8 @@ static struct apply_stats fx_cycle_default(struct fixture *fx, const char *defau
                 const char *colon = strchr(item, ':');
 
                 plan.items[i].irq = (unsigned) atoi(item);
-                ck_assert_int_eq(cpulist_parse(colon + 1, plan.items[i].cpus), 0);
-                snprintf(plan.items[i].reason, sizeof(plan.items[i].reason), "test");
+                set_placement(&plan, &plan.items[i], colon + 1);
+                plan_set_reason_text(&plan, &plan.items[i], "test");
         }
         va_end(ap);
         if (default_affinity) {
@@ -569,7 +579,7 @@ static struct apply_stats fx_apply_one(struct fixture *fx, const char *item)
 
         ck_assert_int_eq(plan_init(&plan, 1), 0);
         plan.items[0].irq = (unsigned) atoi(item);
-        ck_assert_int_eq(cpulist_parse(strchr(item, ':') + 1, plan.items[0].cpus), 0);
+        set_placement(&plan, &plan.items[0], strchr(item, ':') + 1);
         ck_assert_int_eq(apply_plan(fx->apply, &fx->inv, &plan, &stats), 0);
         plan_done(&plan);
         return stats;

@@ -48,7 +48,7 @@ static void compose(const char *def, struct pt_irqs *s, struct plan *ret)
                 ck_assert_msg(!hwloc_bitmap_iszero(p->cpus), "IRQ %u has no target", p->irq);
                 ck_assert_msg(hwloc_bitmap_isincluded(p->cpus, s->v[i].allowed),
                               "IRQ %u placed outside its allowed CPUs", p->irq);
-                ck_assert_msg(p->reason[0] && strlen(p->reason) < sizeof(p->reason),
+                ck_assert_msg(p->reason[0] && strlen(p->reason) <= PLACEMENT_REASON_MAX,
                               "IRQ %u reason \"%s\"", p->irq, p->reason);
                 ck_assert_ptr_eq(plan_find(ret, p->irq), p);
         }
@@ -159,8 +159,10 @@ static int spy_plan(const struct policy_input *in, struct plan *ret)
                 if (!in->irqs[i].movable)
                         continue;
                 ret->items[k].irq = in->irqs[i].irq;
-                hwloc_bitmap_only(ret->items[k].cpus, (unsigned) hwloc_bitmap_first(in->irqs[i].allowed));
-                snprintf(ret->items[k].reason, sizeof(ret->items[k].reason), "lowest allowed CPU");
+                r = plan_set_cpu(ret, &ret->items[k], (unsigned) hwloc_bitmap_first(in->irqs[i].allowed));
+                if (r < 0)
+                        return r;
+                plan_set_reason_text(ret, &ret->items[k], "lowest allowed CPU");
                 k++;
         }
         return 0;

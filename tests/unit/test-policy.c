@@ -173,22 +173,77 @@ END_TEST
 START_TEST(a_plan_made_again_keeps_its_storage)
 {
         struct plan p = {};
-        hwloc_bitmap_t first;
+        struct placement *items;
 
         ck_assert_int_eq(plan_init(&p, 8), 0);
-        first = p.items[0].cpus;
-        hwloc_bitmap_set(first, 3);
-        snprintf(p.items[0].reason, sizeof(p.items[0].reason), "old");
+        items = p.items;
+        ck_assert(hwloc_bitmap_iszero(items[0].cpus));
+        ck_assert_str_eq(items[0].reason, "");
+        /* Placements on one CPU share one set. */
+        ck_assert_int_eq(plan_set_cpu(&p, &items[0], 3), 0);
+        ck_assert_int_eq(plan_set_cpu(&p, &items[1], 3), 0);
+        ck_assert_int_eq(plan_set_cpu(&p, &items[2], 4), 0);
+        ck_assert_ptr_eq(items[0].cpus, items[1].cpus);
+        ck_assert_int_eq(hwloc_bitmap_first(items[0].cpus), 3);
+        ck_assert_int_eq(hwloc_bitmap_weight(items[0].cpus), 1);
+        ck_assert_uint_eq(mask_pool_size(p.masks), 2);
+        plan_set_reason(&p, &items[0], "old %d", 1);
+        ck_assert_str_eq(items[0].reason, "old 1");
+        /* Moving the last placement off a set lets the set go. */
+        ck_assert_int_eq(plan_set_cpu(&p, &items[2], 3), 0);
+        ck_assert_uint_eq(mask_pool_size(p.masks), 1);
         /* Same size or smaller next cycle: no allocation, everything empty again. */
         ck_assert_int_eq(plan_init(&p, 5), 0);
-        ck_assert_ptr_eq(p.items[0].cpus, first);
+        ck_assert_ptr_eq(p.items, items);
         ck_assert(hwloc_bitmap_iszero(p.items[0].cpus));
         ck_assert_str_eq(p.items[0].reason, "");
+        ck_assert_uint_eq(mask_pool_size(p.masks), 0);
         ck_assert_uint_eq(p.n, 5);
         ck_assert_int_eq(plan_init(&p, 12), 0);
         ck_assert_uint_eq(p.n, 12);
         ck_assert_uint_ge(p.cap, 12);
         plan_done(&p);
+}
+END_TEST
+
+START_TEST(plans_sharing_a_pool_share_their_sets)
+{
+        struct mask_pool *pool;
+        struct plan a = {}, b = {};
+        hwloc_bitmap_t two = hwloc_bitmap_alloc();
+        char longer[300];
+
+        ck_assert_int_eq(mask_pool_new(&pool), 0);
+        plan_share_masks(&a, pool);
+        plan_share_masks(&b, pool);
+        ck_assert_int_eq(plan_init(&a, 2), 0);
+        ck_assert_int_eq(plan_init(&b, 2), 0);
+        ck_assert_int_eq(plan_set_cpu(&a, &a.items[0], 7), 0);
+        ck_assert_int_eq(plan_set_cpu(&b, &b.items[1], 7), 0);
+        ck_assert_ptr_eq(a.items[0].cpus, b.items[1].cpus);
+        hwloc_bitmap_set_range(two, 2, 3);
+        ck_assert_int_eq(plan_set_cpus(&b, &b.items[0], two), 0);
+        ck_assert(hwloc_bitmap_isequal(b.items[0].cpus, two));
+        ck_assert_ptr_ne(b.items[0].cpus, two);
+        ck_assert_uint_eq(mask_pool_size(pool), 2);
+        /* An empty set unplaces. */
+        hwloc_bitmap_zero(two);
+        ck_assert_int_eq(plan_set_cpus(&b, &b.items[0], two), 0);
+        ck_assert(hwloc_bitmap_iszero(b.items[0].cpus));
+        ck_assert_uint_eq(mask_pool_size(pool), 1);
+        /* Reasons are cut, not overrun. */
+        memset(longer, 'x', sizeof(longer) - 1);
+        longer[sizeof(longer) - 1] = 0;
+        plan_set_reason_text(&a, &a.items[1], longer);
+        ck_assert_uint_eq(strlen(a.items[1].reason), PLACEMENT_REASON_MAX);
+        /* A plan done gives its references back, and still shares the pool. */
+        plan_done(&a);
+        ck_assert_uint_eq(mask_pool_size(pool), 1);
+        ck_assert_ptr_eq(a.masks, pool);
+        plan_done(&b);
+        ck_assert_uint_eq(mask_pool_size(pool), 0);
+        hwloc_bitmap_free(two);
+        mask_pool_free(pool);
 }
 END_TEST
 
@@ -1138,6 +1193,7 @@ Suite *test_suite(void)
         tcase_add_test(core, registry_lists_five_policies_balanced_first);
         tcase_add_test(core, params_defaults_and_plan_lookup);
         tcase_add_test(core, a_plan_made_again_keeps_its_storage);
+        tcase_add_test(core, plans_sharing_a_pool_share_their_sets);
         tcase_add_test(core, no_irqs_no_placements);
         tcase_add_test(core, every_policy_is_deterministic);
         suite_add_tcase(s, core);
