@@ -205,7 +205,8 @@ size_t apply_readback_irqs(struct apply_state *a, struct irq_inventory *inv,
                  * again every cycle. Someone else's change since shows before irqbald
                  * writes it again (write_one()), or at the next full read. */
                 if (s && found && s->verify_pending && found->count == s->count_at_write) {
-                        hwloc_bitmap_copy(inv->irqs[found - inv->irqs].affinity, s->written);
+                        /* Out of memory, the old mask stays: it is read again next time. */
+                        (void) inventory_set_affinity(inv, &inv->irqs[found - inv->irqs], s->written);
                         continue;
                 }
                 swap = a->readback[n];

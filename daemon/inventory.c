@@ -43,10 +43,6 @@ void irq_done(struct irq *irq)
         free(irq->interface);
         free(irq->trigger);
         free(irq->balancing_note);
-        if (irq->affinity)
-                hwloc_bitmap_free(irq->affinity);
-        if (irq->effective)
-                hwloc_bitmap_free(irq->effective);
         if (irq->hint)
                 hwloc_bitmap_free(irq->hint);
         *irq = (struct irq) {};
@@ -279,22 +275,30 @@ static int read_affinity(const struct irqbal_root *root, unsigned irq, hwloc_bit
         return r;
 }
 
-static void read_effective(const struct irqbal_root *root, struct irq *irq)
+/* 0, or -ENOMEM. */
+static int read_effective(const struct irqbal_root *root, struct irq_inventory *inv,
+                          struct irq *irq)
 {
         char path[64];
 
         snprintf(path, sizeof(path), "/proc/irq/%u/effective_affinity_list", irq->number);
-        irq->has_effective = root_read_cpulist(root, path, irq->effective) == 0;
+        irq->has_effective = root_read_cpulist(root, path, inv->scratch) == 0;
+        return mask_pool_set(inv->masks, &irq->effective,
+                             irq->has_effective ? inv->scratch : mask_pool_empty(inv->masks));
 }
 
-/* 0, or -ENOMEM. */
-static int read_placement(const struct irqbal_root *root, struct irq *irq, bool with_hint)
+/* 0, or -ENOMEM. An affinity that cannot be read stays as it was (empty at first). */
+static int read_placement(const struct irqbal_root *root, struct irq_inventory *inv,
+                          struct irq *irq, bool with_hint)
 {
         char path[64];
         _cleanup_free_ char *hint = NULL;
 
-        (void) read_affinity(root, irq->number, irq->affinity);
-        read_effective(root, irq);
+        if (read_affinity(root, irq->number, inv->scratch) >= 0 &&
+            mask_pool_set(inv->masks, &irq->affinity, inv->scratch) < 0)
+                return -ENOMEM;
+        if (read_effective(root, inv, irq) < 0)
+                return -ENOMEM;
         if (!with_hint)
                 return 0;
         /* An all-zero hint means the driver set none: most set none, and a set costs
@@ -353,7 +357,7 @@ static void read_sysfs_irq(const struct irqbal_root *root, struct irq *irq)
 
 static int fill_irq(const struct irqbal_root *root, const struct interrupts_row *row,
                     const struct topology *topo, GHashTable *pci_by_irq, GPtrArray *devices,
-                    struct irq *irq)
+                    struct irq_inventory *inv, struct irq *irq)
 {
         struct pci_device *dev = g_hash_table_lookup(pci_by_irq, GUINT_TO_POINTER(row->irq));
 
@@ -361,10 +365,9 @@ static int fill_irq(const struct irqbal_root *root, const struct interrupts_row 
         irq->name = strdup(row->actions);
         irq->chip = strdup(row->chip);
         irq->hwirq = row->hwirq ? strdup(row->hwirq) : NULL;
-        irq->affinity = hwloc_bitmap_alloc();
-        irq->effective = hwloc_bitmap_alloc();
-        if (!irq->name || !irq->chip || (row->hwirq && !irq->hwirq) || !irq->affinity ||
-            !irq->effective)
+        irq->affinity = mask_pool_empty(inv->masks);
+        irq->effective = mask_pool_empty(inv->masks);
+        if (!irq->name || !irq->chip || (row->hwirq && !irq->hwirq))
                 return -ENOMEM;
         irq->count = row->total;
         irq->node = -1;
@@ -396,27 +399,29 @@ static int fill_irq(const struct irqbal_root *root, const struct interrupts_row 
         if (irq->node < 0 && topo && topo->n_nodes == 1)
                 irq->node = topo->nodes[0].os_index;
 
-        if (read_placement(root, irq, true) < 0)
+        if (read_placement(root, inv, irq, true) < 0)
                 return -ENOMEM;
         judge_movable(root, irq);
         return 0;
 }
 
 int inventory_scan(const struct irqbal_root *root, const struct interrupts_table *table,
-                   const struct topology *topo, struct irq_inventory *ret)
+                   const struct topology *topo, struct mask_pool *masks,
+                   struct irq_inventory *ret)
 {
         GHashTable *by_irq = g_hash_table_new(NULL, NULL);
         GPtrArray *devices = scan_pci(root, by_irq);
-        struct irq_inventory inv = {};
+        struct irq_inventory inv = { .masks = masks, .masks_shared = masks != NULL };
         int r = 0;
 
         inv.irqs = calloc(table->nrows ? table->nrows : 1, sizeof(struct irq));
-        if (!inv.irqs) {
+        inv.scratch = hwloc_bitmap_alloc();
+        if (!inv.irqs || !inv.scratch || (!inv.masks && mask_pool_new(&inv.masks) < 0)) {
                 r = -ENOMEM;
                 goto out;
         }
         for (size_t i = 0; i < table->nrows; i++) {
-                r = fill_irq(root, &table->rows[i], topo, by_irq, devices, &inv.irqs[inv.n]);
+                r = fill_irq(root, &table->rows[i], topo, by_irq, devices, &inv, &inv.irqs[inv.n]);
                 inv.n++;
                 if (r < 0)
                         goto out;
@@ -433,29 +438,43 @@ out:
 void inventory_refresh_placement(const struct irqbal_root *root, struct irq_inventory *inv)
 {
         for (size_t i = 0; i < inv->n; i++)
-                (void) read_placement(root, &inv->irqs[i], false);
+                (void) read_placement(root, inv, &inv->irqs[i], false);
 }
 
-bool inventory_refresh_irq(const struct irqbal_root *root, struct irq *irq, bool effective,
-                           hwloc_bitmap_t scratch)
+bool inventory_refresh_irq(const struct irqbal_root *root, struct irq_inventory *inv,
+                           struct irq *irq, bool effective)
 {
         bool changed;
 
         /* Unreadable (the IRQ is going away): the next rescan will tell. */
-        if (read_affinity(root, irq->number, scratch) < 0)
+        if (read_affinity(root, irq->number, inv->scratch) < 0)
                 return false;
-        changed = !hwloc_bitmap_isequal(scratch, irq->affinity);
-        if (changed)
-                hwloc_bitmap_copy(irq->affinity, scratch);
+        changed = !hwloc_bitmap_isequal(inv->scratch, irq->affinity);
+        /* Out of memory, the mask read is lost and read again next time. */
+        if (changed && mask_pool_set(inv->masks, &irq->affinity, inv->scratch) < 0)
+                return false;
         if (effective || changed)
-                read_effective(root, irq);
+                (void) read_effective(root, inv, irq);
         return changed;
+}
+
+int inventory_set_affinity(struct irq_inventory *inv, struct irq *irq, hwloc_const_bitmap_t set)
+{
+        return mask_pool_set(inv->masks, &irq->affinity, set);
 }
 
 void inventory_done(struct irq_inventory *inv)
 {
-        for (size_t i = 0; i < inv->n; i++)
+        for (size_t i = 0; i < inv->n; i++) {
+                if (inv->masks_shared) {
+                        (void) mask_pool_set(inv->masks, &inv->irqs[i].affinity, NULL);
+                        (void) mask_pool_set(inv->masks, &inv->irqs[i].effective, NULL);
+                }
                 irq_done(&inv->irqs[i]);
+        }
+        if (!inv->masks_shared)
+                mask_pool_free(inv->masks);
+        hwloc_bitmap_free(inv->scratch);
         free(inv->irqs);
         *inv = (struct irq_inventory) {};
 }

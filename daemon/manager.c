@@ -82,15 +82,16 @@ int manager_new(const struct options *opts, struct manager **ret)
                 r = -ENOMEM;
                 goto fail;
         }
-        observer_init(&m->obs, &m->root, m->topo);
+        /* One pool for the sets of the inventory, the plans and apply: they hold mostly
+         * the same few. */
+        r = mask_pool_new(&m->masks);
+        if (r < 0)
+                goto fail;
+        observer_init(&m->obs, &m->root, m->topo, m->masks);
         load_costs_init(&m->costs);
         apply_config_default(&aconf);
         aconf.dry_run = opts->dry_run;
         aconf.respect_external_pins = m->settings.respect_external_pins;
-        /* One pool for the plans' and apply's sets: they hold mostly the same few. */
-        r = mask_pool_new(&m->masks);
-        if (r < 0)
-                goto fail;
         plan_share_masks(&m->plan, m->masks);
         plan_share_masks(&m->next_plan, m->masks);
         aconf.masks = m->masks;
@@ -115,10 +116,9 @@ void manager_free(struct manager *m)
         notifier_done(&m->notifier);
         if (m->topo)
                 observer_done(&m->obs);
-        for (size_t i = 0; i < m->pirqs_cap; i++) {
+        /* The placements seen go with the pool, below. */
+        for (size_t i = 0; i < m->pirqs_cap; i++)
                 hwloc_bitmap_free(m->allowed[i]);
-                hwloc_bitmap_free(m->plan_current[i]);
-        }
         free(m->allowed);
         free(m->plan_current);
         hwloc_bitmap_free(m->plan_usable);
@@ -256,17 +256,15 @@ static int reserve_policy_input(struct manager *m, size_t n)
         if (!a)
                 return -ENOMEM;
         m->allowed = a;
-        hwloc_bitmap_t *c = realloc(m->plan_current, n * sizeof(*c));
+        hwloc_const_bitmap_t *c = realloc(m->plan_current, n * sizeof(*c));
         if (!c)
                 return -ENOMEM;
         m->plan_current = c;
+        /* Allowed sets are allocated only for IRQs that need one (build_policy_input());
+         * the placements seen come from the pool (remember_plan_input()). */
         for (; m->pirqs_cap < n; m->pirqs_cap++) {
-                /* Allowed sets are allocated only for IRQs that need one
-                 * (build_policy_input()). */
                 m->allowed[m->pirqs_cap] = NULL;
-                m->plan_current[m->pirqs_cap] = hwloc_bitmap_alloc();
-                if (!m->plan_current[m->pirqs_cap])
-                        return -ENOMEM;
+                m->plan_current[m->pirqs_cap] = NULL;
         }
         return 0;
 }
@@ -574,7 +572,7 @@ static void remember_plan_input(struct manager *m, bool settled)
         if (hwloc_bitmap_copy(m->plan_usable, m->topo->usable) < 0)
                 return;
         for (size_t i = 0; i < inv->n; i++)
-                if (hwloc_bitmap_copy(m->plan_current[i], placement_seen(&inv->irqs[i])) < 0)
+                if (mask_pool_set(m->masks, &m->plan_current[i], placement_seen(&inv->irqs[i])) < 0)
                         return;
         m->plan_obs_generation = m->obs.generation;
         m->plan_config_generation = m->config_generation;

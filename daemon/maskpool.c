@@ -9,6 +9,7 @@
  * own set. */
 struct mask_pool {
         GHashTable *entries;
+        hwloc_bitmap_t empty;   /* never in the table */
 };
 
 struct entry {
@@ -52,6 +53,11 @@ int mask_pool_new(struct mask_pool **ret)
 
         if (!pool)
                 return -ENOMEM;
+        pool->empty = hwloc_bitmap_alloc();
+        if (!pool->empty) {
+                free(pool);
+                return -ENOMEM;
+        }
         pool->entries = g_hash_table_new_full(set_hash, set_equal, NULL, entry_free);
         *ret = pool;
         return 0;
@@ -62,12 +68,13 @@ void mask_pool_free(struct mask_pool *pool)
         if (!pool)
                 return;
         g_hash_table_destroy(pool->entries);
+        hwloc_bitmap_free(pool->empty);
         free(pool);
 }
 
 static void unref(struct mask_pool *pool, hwloc_const_bitmap_t set)
 {
-        struct entry *e = set ? g_hash_table_lookup(pool->entries, set) : NULL;
+        struct entry *e = set && set != pool->empty ? g_hash_table_lookup(pool->entries, set) : NULL;
 
         if (e && --e->refs == 0)
                 g_hash_table_remove(pool->entries, e->set);
@@ -79,6 +86,11 @@ int mask_pool_set(struct mask_pool *pool, hwloc_const_bitmap_t *slot, hwloc_cons
 
         if (set && *slot && hwloc_bitmap_isequal(*slot, set))
                 return 0;
+        if (set && hwloc_bitmap_iszero(set)) {
+                unref(pool, *slot);
+                *slot = pool->empty;
+                return 0;
+        }
         if (set) {
                 e = g_hash_table_lookup(pool->entries, set);
                 if (!e) {
@@ -99,4 +111,9 @@ int mask_pool_set(struct mask_pool *pool, hwloc_const_bitmap_t *slot, hwloc_cons
 size_t mask_pool_size(const struct mask_pool *pool)
 {
         return g_hash_table_size(pool->entries);
+}
+
+hwloc_const_bitmap_t mask_pool_empty(const struct mask_pool *pool)
+{
+        return pool->empty;
 }

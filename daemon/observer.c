@@ -10,9 +10,10 @@
 #define PROC_INTERRUPTS "/proc/interrupts"
 #define PROC_STAT "/proc/stat"
 
-void observer_init(struct observer *o, const struct irqbal_root *root, const struct topology *topo)
+void observer_init(struct observer *o, const struct irqbal_root *root, const struct topology *topo,
+                   struct mask_pool *masks)
 {
-        *o = (struct observer) { .root = root, .topo = topo };
+        *o = (struct observer) { .root = root, .topo = topo, .masks = masks };
 }
 
 void observer_done(struct observer *o)
@@ -24,7 +25,6 @@ void observer_done(struct observer *o)
         procstat_done(&o->stat[1]);
         inventory_done(&o->inv);
         hwloc_bitmap_free(o->online_seen);
-        hwloc_bitmap_free(o->scratch);
         *o = (struct observer) {};
 }
 
@@ -61,7 +61,7 @@ static int read_table(struct observer *o, struct interrupts_table *ret)
 static int rebuild_inventory(struct observer *o, const struct interrupts_table *table)
 {
         struct irq_inventory inv;
-        int r = inventory_scan(o->root, table, o->topo, &inv);
+        int r = inventory_scan(o->root, table, o->topo, o->masks, &inv);
 
         if (r < 0)
                 return log_error_errno(r, "Failed to build the IRQ inventory: %m");
@@ -249,15 +249,14 @@ int observer_read(struct observer *o, double seconds)
 static void refresh_irq(struct observer *o, struct irq *irq, bool effective)
 {
         o->placement_reads++;
-        (void) inventory_refresh_irq(o->root, irq, effective, o->scratch);
+        (void) inventory_refresh_irq(o->root, &o->inv, irq, effective);
 }
 
 int observer_refresh_placement(struct observer *o, const unsigned *written, size_t n)
 {
         bool online_changed = false;
 
-        if ((!o->scratch && !(o->scratch = hwloc_bitmap_alloc())) ||
-            (!o->online_seen && !(o->online_seen = hwloc_bitmap_alloc())))
+        if (!o->online_seen && !(o->online_seen = hwloc_bitmap_alloc()))
                 return -ENOMEM;
         /* Compared here rather than told by topology_refresh(): a reload replaces the
          * topology, and the first call only records it. */

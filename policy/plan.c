@@ -30,8 +30,7 @@ int plan_init(struct plan *p, size_t n)
                 if (r < 0)
                         return r;
         }
-        if ((!p->empty && !(p->empty = hwloc_bitmap_alloc())) ||
-            (!p->scratch && !(p->scratch = hwloc_bitmap_alloc())))
+        if (!p->scratch && !(p->scratch = hwloc_bitmap_alloc()))
                 return -ENOMEM;
         /* Reasons are a few dozen bytes each: blocks of 16 kB hold some 400. */
         if (!p->reasons)
@@ -39,7 +38,7 @@ int plan_init(struct plan *p, size_t n)
         /* The placements keep their storage from plan to plan: steady-state cycles must
          * not allocate per IRQ. */
         for (size_t i = 0; i < p->n; i++)
-                (void) plan_set_cpus(p, &p->items[i], p->empty);
+                (void) mask_pool_set(p->masks, &p->items[i].cpus, mask_pool_empty(p->masks));
         if (n > p->cap) {
                 struct placement *items = realloc(p->items, n * sizeof(*items));
 
@@ -50,7 +49,7 @@ int plan_init(struct plan *p, size_t n)
         }
         g_string_chunk_clear(p->reasons);
         for (size_t i = 0; i < n; i++)
-                p->items[i] = (struct placement) { .cpus = p->empty, .reason = "" };
+                p->items[i] = (struct placement) { .cpus = mask_pool_empty(p->masks), .reason = "" };
         p->n = n;
         hwloc_bitmap_free(p->default_affinity);
         p->default_affinity = NULL;
@@ -63,12 +62,11 @@ void plan_done(struct plan *p)
 
         if (shared)
                 for (size_t i = 0; i < p->n; i++)
-                        (void) plan_set_cpus(p, &p->items[i], p->empty);
+                        (void) mask_pool_set(p->masks, &p->items[i].cpus, NULL);
         else
                 mask_pool_free(p->masks);
         free(p->items);
         hwloc_bitmap_free(p->default_affinity);
-        hwloc_bitmap_free(p->empty);
         hwloc_bitmap_free(p->scratch);
         if (p->reasons)
                 g_string_chunk_free(p->reasons);
@@ -101,15 +99,7 @@ const struct placement *plan_find(const struct plan *p, unsigned irq)
 
 int plan_set_cpus(struct plan *p, struct placement *pl, hwloc_const_bitmap_t set)
 {
-        hwloc_const_bitmap_t slot = pl->cpus == p->empty ? NULL : pl->cpus;
-        int r;
-
-        /* The empty set is the plan's own, outside the pool's counts. */
-        r = mask_pool_set(p->masks, &slot, hwloc_bitmap_iszero(set) ? NULL : set);
-        if (r < 0)
-                return r;
-        pl->cpus = slot ? slot : p->empty;
-        return 0;
+        return mask_pool_set(p->masks, &pl->cpus, set);
 }
 
 int plan_set_cpu(struct plan *p, struct placement *pl, unsigned cpu)

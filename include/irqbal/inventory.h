@@ -1,26 +1,34 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <hwloc.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "irqbal/interrupts.h"
 #include "irqbal/irq.h"
+#include "irqbal/maskpool.h"
 #include "irqbal/root.h"
 #include "irqbal/topology.h"
 
 struct irq_inventory {
         struct irq *irqs;   /* sorted by IRQ number, one per numbered row of /proc/interrupts */
         size_t n;
+        /* The IRQs' affinity and effective sets: most are one CPU, shared by many
+         * IRQs. The caller's pool (inventory_scan()), or the inventory's own. */
+        struct mask_pool *masks;
+        bool masks_shared;
+        hwloc_bitmap_t scratch;     /* a mask read, before it goes to the pool */
 };
 
 /* Builds the inventory from a parsed /proc/interrupts plus the files of
  * /sys/kernel/irq/N/, /proc/irq/N/ and the PCI devices' msi_irqs and irq files, all
- * under ROOT. The
- * topology (may be NULL) gives PCI device locality. Per-IRQ problems are logged and
+ * under ROOT. The topology (may be NULL) gives PCI device locality. The masks go to
+ * MASKS, which must outlive the inventory, or to a pool of its own (NULL). Per-IRQ problems are logged and
  * skip that IRQ's detail, never the whole inventory. */
 int inventory_scan(const struct irqbal_root *root, const struct interrupts_table *table,
-                   const struct topology *topo, struct irq_inventory *ret);
+                   const struct topology *topo, struct mask_pool *masks,
+                   struct irq_inventory *ret);
 void inventory_done(struct irq_inventory *inv);
 
 /* Re-reads every IRQ's affinity and effective affinity: two files per IRQ, for a
@@ -28,12 +36,14 @@ void inventory_done(struct irq_inventory *inv);
  * DESIGN.md §4.7). */
 void inventory_refresh_placement(const struct irqbal_root *root, struct irq_inventory *inv);
 
-/* Re-reads one IRQ's affinity (into SCRATCH first, to compare) and returns whether it
- * changed. Its effective affinity is read again when EFFECTIVE (a move irqbald wrote,
+/* Re-reads one IRQ of INV's affinity and returns whether it changed. Its effective affinity is read again when EFFECTIVE (a move irqbald wrote,
  * DESIGN.md §4.4) or when the affinity changed: otherwise the kernel has no reason to
  * have picked another CPU, short of a CPU going offline, after which every IRQ is read
  * with inventory_refresh_placement(). */
-bool inventory_refresh_irq(const struct irqbal_root *root, struct irq *irq, bool effective,
-                           hwloc_bitmap_t scratch);
+bool inventory_refresh_irq(const struct irqbal_root *root, struct irq_inventory *inv,
+                           struct irq *irq, bool effective);
+
+/* IRQ (of INV) has the affinity SET: what irqbald wrote, not read again. 0 or -ENOMEM. */
+int inventory_set_affinity(struct irq_inventory *inv, struct irq *irq, hwloc_const_bitmap_t set);
 
 const struct irq *inventory_find(const struct irq_inventory *inv, unsigned number);

@@ -49,8 +49,9 @@ struct irq {
         const char *unmovable_reason;  /* static string when !movable */
         char *balancing_note;          /* why irqbald leaves a movable IRQ alone this
                                         * cycle (refused, pinned by someone else …) */
-        hwloc_bitmap_t affinity;   /* smp_affinity_list */
-        hwloc_bitmap_t effective;  /* effective_affinity_list; empty if unknown */
+        /* From the inventory's mask pool: shared, never written through a cast. */
+        hwloc_const_bitmap_t affinity;   /* smp_affinity_list */
+        hwloc_const_bitmap_t effective;  /* effective_affinity_list; empty if unknown */
         hwloc_bitmap_t hint;       /* affinity_hint; NULL when the driver set none */
 };
 

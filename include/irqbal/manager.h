@@ -89,8 +89,8 @@ struct manager {
         uint64_t plan_obs_generation, plan_config_generation;
         hwloc_bitmap_t plan_usable;
         bool plan_full;            /* apply_full_cpus() had CPUs */
-        hwloc_bitmap_t *plan_current;   /* each IRQ's placement as the policy saw it, by
-                                         * index; pirqs_cap of them */
+        hwloc_const_bitmap_t *plan_current; /* each IRQ's placement as the policy saw it,
+                                             * by index, from masks; pirqs_cap of them */
         bool plan_placements_checked;   /* plan_current matched every placement, and no
                                          * placement was read since */
         double *cpu_load;          /* per CPU (by kernel number) under the last plan */

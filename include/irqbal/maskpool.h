@@ -17,8 +17,13 @@ int mask_pool_new(struct mask_pool **ret);
 void mask_pool_free(struct mask_pool *pool);
 
 /* Points *SLOT at the pool's copy of SET (NULL: at nothing), taking a reference, and
- * drops the reference *SLOT held before. 0 or -ENOMEM; on failure *SLOT is as before. */
+ * drops the reference *SLOT held before. An empty SET is the pool's empty set, which
+ * is not counted. 0 or -ENOMEM; on failure *SLOT is as before. */
 int mask_pool_set(struct mask_pool *pool, hwloc_const_bitmap_t *slot, hwloc_const_bitmap_t set);
+
+/* The pool's empty set: for a slot that must point at a set (a placement not made, an
+ * effective affinity not known) and holds no reference. */
+hwloc_const_bitmap_t mask_pool_empty(const struct mask_pool *pool);
 
 /* Distinct sets the pool holds. */
 size_t mask_pool_size(const struct mask_pool *pool);

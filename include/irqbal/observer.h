@@ -35,6 +35,7 @@ struct observer {
                 OBSERVER_FETCH_FAILED,  /* read ahead, and no usable intr line */
         } fetched;
         struct irq_inventory inv;
+        struct mask_pool *masks;        /* for the inventory's sets; NULL: its own */
         struct sample_result last;
         unsigned malformed_lines;       /* in the last /proc/interrupts read */
         uint64_t full_reads;            /* /proc/interrupts reads since the start */
@@ -44,11 +45,12 @@ struct observer {
 
         bool placement_fresh;           /* read with the inventory, not refreshed since */
         hwloc_bitmap_t online_seen;     /* the online CPUs at the last placement refresh */
-        hwloc_bitmap_t scratch;         /* for comparing a mask read with the known one */
         uint64_t placement_reads;       /* IRQs whose placement was read since the start */
 };
 
-void observer_init(struct observer *o, const struct irqbal_root *root, const struct topology *topo);
+/* MASKS (may be NULL) keeps the inventory's sets; it must outlive the observer. */
+void observer_init(struct observer *o, const struct irqbal_root *root, const struct topology *topo,
+                   struct mask_pool *masks);
 void observer_done(struct observer *o);
 
 /* Samples now; the first call (and any after a rescan) also builds the inventory.

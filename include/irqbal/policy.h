@@ -63,7 +63,7 @@ struct policy_input {
  * them with plan_set_cpu(), plan_set_cpus() and plan_set_reason(). */
 struct placement {
         unsigned irq;
-        /* Target: one CPU, or a set (housekeeping, hint); the plan's empty set until
+        /* Target: one CPU, or a set (housekeeping, hint); the pool's empty set until
          * placed. Shared (see maskpool.h): never written through a cast. */
         hwloc_const_bitmap_t cpus;
         /* Short, for plan output and Explain: "least loaded core on node 1", "kept:
@@ -85,7 +85,6 @@ struct plan {
         struct mask_pool *masks; /* the placements' sets; plan_init() makes one unless
                                   * plan_share_masks() gave it the owner's */
         bool masks_shared;
-        hwloc_bitmap_t empty;    /* what an unplaced placement points at */
         hwloc_bitmap_t scratch;
         GStringChunk *reasons;
 };

@@ -142,24 +142,26 @@ static void fx_scan(struct fixture *fx)
         ck_assert_int_eq(root_read_cpulist(&fx->root, "/sys/devices/system/cpu/online",
                                            fx->online), 0);
         fx->inv.irqs = calloc(6, sizeof(struct irq));
+        fx->inv.scratch = hwloc_bitmap_alloc();
+        ck_assert_int_eq(mask_pool_new(&fx->inv.masks), 0);
         for (unsigned number = 10; number <= 15; number++) {
                 struct irq *irq = &fx->inv.irqs[n];
+                hwloc_bitmap_t set = fx->inv.scratch;
                 char path[64];
 
                 snprintf(path, sizeof(path), "/proc/irq/%u/smp_affinity_list", number);
+                if (root_read_cpulist(&fx->root, path, set) == -ENOENT)
+                        continue;
                 irq->number = number;
-                irq->affinity = hwloc_bitmap_alloc();
-                irq->effective = hwloc_bitmap_alloc();
+                ck_assert_int_eq(mask_pool_set(fx->inv.masks, &irq->affinity, set), 0);
                 irq->hint = hwloc_bitmap_alloc();
                 irq->movable = true;
                 irq->node = -1;
                 irq->count = fx->count[number];
-                if (root_read_cpulist(&fx->root, path, irq->affinity) == -ENOENT) {
-                        irq_done(irq);
-                        continue;
-                }
                 snprintf(path, sizeof(path), "/proc/irq/%u/effective_affinity_list", number);
-                irq->has_effective = root_read_cpulist(&fx->root, path, irq->effective) == 0;
+                irq->has_effective = root_read_cpulist(&fx->root, path, set) == 0;
+                ck_assert_int_eq(mask_pool_set(fx->inv.masks, &irq->effective,
+                                               irq->has_effective ? set : mask_pool_empty(fx->inv.masks)), 0);
                 n++;
         }
         fx->inv.n = n;

@@ -146,11 +146,19 @@ START_TEST(mask_pool_drops_a_set_with_its_last_reference)
         ck_assert_uint_eq(mask_pool_size(pool), 1);
         ck_assert_int_eq(mask_pool_set(pool, &a, NULL), 0);
         ck_assert_uint_eq(mask_pool_size(pool), 0);
-        /* An empty set is a set like any other. */
+        /* An empty set is the pool's own, shared and not counted. */
         hwloc_bitmap_zero(three);
+        ck_assert_int_eq(mask_pool_set(pool, &a, node), 0);
         ck_assert_int_eq(mask_pool_set(pool, &a, three), 0);
         ck_assert(hwloc_bitmap_iszero(a));
+        ck_assert_ptr_eq(a, mask_pool_empty(pool));
+        ck_assert_uint_eq(mask_pool_size(pool), 0);
+        ck_assert_int_eq(mask_pool_set(pool, &b, three), 0);
+        ck_assert_ptr_eq(b, a);
+        ck_assert_int_eq(mask_pool_set(pool, &b, node), 0);
         ck_assert_uint_eq(mask_pool_size(pool), 1);
+        ck_assert_int_eq(mask_pool_set(pool, &a, NULL), 0);
+        ck_assert_ptr_null(a);
         hwloc_bitmap_free(three);
         hwloc_bitmap_free(node);
         mask_pool_free(pool);

@@ -109,7 +109,7 @@ static void setup(void)
 
         ck_assert_int_eq(root_open(&root, dir), 0);
         ck_assert_int_eq(interrupts_parse(interrupts_text, "test", &table), 0);
-        ck_assert_int_eq(inventory_scan(&root, &table, NULL, &inv), 0);
+        ck_assert_int_eq(inventory_scan(&root, &table, NULL, NULL, &inv), 0);
 }
 
 static void teardown(void)
@@ -236,16 +236,15 @@ END_TEST
 START_TEST(refreshing_one_irq_reads_its_effective_cpu_when_needed)
 {
         struct irq *i38 = &inv.irqs[irq(38) - inv.irqs];
-        hwloc_bitmap_t scratch = hwloc_bitmap_alloc();
 
         write_irq(38, "0-1", "0", "2", 0644);
-        ck_assert(!inventory_refresh_irq(&root, i38, false, scratch));
+        ck_assert(!inventory_refresh_irq(&root, &inv, i38, false));
         ck_cpulist(i38->effective, "1");
-        ck_assert(!inventory_refresh_irq(&root, i38, true, scratch));
+        ck_assert(!inventory_refresh_irq(&root, &inv, i38, true));
         ck_cpulist(i38->effective, "0");
 
         write_irq(38, "1", "1", "2", 0644);
-        ck_assert(inventory_refresh_irq(&root, i38, false, scratch));
+        ck_assert(inventory_refresh_irq(&root, &inv, i38, false));
         ck_cpulist(i38->affinity, "1");
         ck_cpulist(i38->effective, "1");
         ck_assert(i38->has_effective);
@@ -256,9 +255,8 @@ START_TEST(refreshing_one_irq_reads_its_effective_cpu_when_needed)
          * brings. */
         ck_assert_int_eq(unlink_rel("proc/irq/38/smp_affinity_list"), 0);
         ck_assert_int_eq(unlink_rel("proc/irq/38/smp_affinity"), 0);
-        ck_assert(!inventory_refresh_irq(&root, i38, true, scratch));
+        ck_assert(!inventory_refresh_irq(&root, &inv, i38, true));
         ck_cpulist(i38->affinity, "1");
-        hwloc_bitmap_free(scratch);
 }
 END_TEST
 
@@ -270,7 +268,7 @@ START_TEST(a_missing_proc_irq_directory_is_reported_not_fatal)
         ck_assert_int_ge(asprintf(&path, "%s/proc/irq/26", dir), 0);
         tl_rmtree(path);
         free(path);
-        ck_assert_int_eq(inventory_scan(&root, &table, NULL, &other), 0);
+        ck_assert_int_eq(inventory_scan(&root, &table, NULL, NULL, &other), 0);
         ck_assert_uint_eq(other.n, 7);
         ck_assert(!inventory_find(&other, 26)->movable);
         ck_assert_str_eq(inventory_find(&other, 26)->unmovable_reason, "no /proc/irq entry");

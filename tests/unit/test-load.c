@@ -5,6 +5,32 @@
 #include "testlib.h"
 
 static struct irq irqs[3];
+/* The affinity and effective sets of irqs[] and of a test's own IRQs, which an
+ * inventory would share from a pool. */
+static hwloc_bitmap_t owned[2 * (3 + 6)];
+
+/* IRQ's affinity and effective set, the K-th pair of owned[]: one CPU, or all (-1). */
+static void give_masks(struct irq *irq, size_t k, int affinity_cpu, unsigned effective_cpu)
+{
+        owned[2 * k] = hwloc_bitmap_alloc();
+        owned[2 * k + 1] = hwloc_bitmap_alloc();
+        if (affinity_cpu < 0)
+                hwloc_bitmap_fill(owned[2 * k]);
+        else
+                hwloc_bitmap_only(owned[2 * k], (unsigned) affinity_cpu);
+        hwloc_bitmap_only(owned[2 * k + 1], effective_cpu);
+        irq->affinity = owned[2 * k];
+        irq->effective = owned[2 * k + 1];
+        irq->has_effective = true;
+}
+
+static void free_masks(void)
+{
+        for (size_t k = 0; k < ELEMENTSOF(owned); k++) {
+                hwloc_bitmap_free(owned[k]);
+                owned[k] = NULL;
+        }
+}
 
 static void setup(void)
 {
@@ -15,20 +41,14 @@ static void setup(void)
         for (size_t i = 0; i < ELEMENTSOF(irqs); i++) {
                 irqs[i] = (struct irq) {
                         .number = 30 + (unsigned) i, .class = classes[i], .rate = rates[i],
-                        .affinity = hwloc_bitmap_alloc(), .effective = hwloc_bitmap_alloc(),
-                        .has_effective = true,
                 };
-                hwloc_bitmap_only(irqs[i].effective, cpus[i]);
-                hwloc_bitmap_fill(irqs[i].affinity);
+                give_masks(&irqs[i], i, -1, cpus[i]);
         }
 }
 
 static void teardown(void)
 {
-        for (size_t i = 0; i < ELEMENTSOF(irqs); i++) {
-                hwloc_bitmap_free(irqs[i].affinity);
-                hwloc_bitmap_free(irqs[i].effective);
-        }
+        free_masks();
 }
 
 START_TEST(without_time_accounting_load_is_rate_times_class_cost)
@@ -85,11 +105,8 @@ START_TEST(device_costs_are_learnt_from_the_cpus_they_share)
                 dev[i] = (struct irq) {
                         .number = 40 + (unsigned) i, .class = nic ? IRQ_CLASS_NET : IRQ_CLASS_STORAGE,
                         .device = nic ? "0000:01:00.0" : "0000:02:00.0", .rate = nic ? 10000 : 5000,
-                        .affinity = hwloc_bitmap_alloc(), .effective = hwloc_bitmap_alloc(),
-                        .has_effective = true,
                 };
-                hwloc_bitmap_only(dev[i].effective, cpu_of_irq[i]);
-                hwloc_bitmap_only(dev[i].affinity, cpu_of_irq[i]);
+                give_masks(&dev[i], 3 + i, (int) cpu_of_irq[i], cpu_of_irq[i]);
         }
         load_costs_init(&costs);
         ck_assert_int_eq(load_costs_bind(&costs, dev, 6), 0);
@@ -110,10 +127,6 @@ START_TEST(device_costs_are_learnt_from_the_cpus_they_share)
         load_estimate(dev + 3, 3, &costs, NULL, 0, 10);
         ck_assert_double_eq_tol(dev[5].load, 0.03, 0.0005);
         load_costs_done(&costs);
-        for (size_t i = 0; i < 6; i++) {
-                hwloc_bitmap_free(dev[i].affinity);
-                hwloc_bitmap_free(dev[i].effective);
-        }
 }
 END_TEST
 

@@ -48,7 +48,7 @@ static void setup(void)
 {
         dir = tl_mkdtemp();
         ck_assert_int_eq(root_open(&root, dir), 0);
-        observer_init(&obs, &root, NULL);
+        observer_init(&obs, &root, NULL, NULL);
 }
 
 static void teardown(void)
@@ -245,7 +245,7 @@ START_TEST(a_change_of_online_cpus_reads_every_placement)
 
         hwloc_bitmap_set_range(topo.online, 0, 1);
         observer_done(&obs);
-        observer_init(&obs, &root, &topo);
+        observer_init(&obs, &root, &topo, NULL);
         write_queues(40, 40);
         ck_assert_int_eq(observer_read(&obs, 0), 0);
         ck_assert_int_eq(observer_refresh_placement(&obs, NULL, 0), 1);
