@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "irqbal/cpuset.h"
 #include "irqbal/macro.h"
@@ -88,6 +90,8 @@ void topology_to_json(const struct topology *t, struct json_writer *w)
                 json_begin_object(w);
                 json_id(w, "id", t->packages[i].os_index);
                 json_cpulist(w, "cpus", t->packages[i].cpus);
+                json_key(w, "model");
+                json_string(w, t->packages[i].model);
                 json_end_object(w);
         }
         json_end_array(w);
@@ -273,6 +277,19 @@ static void text_object(const struct topology *t, hwloc_obj_t obj, unsigned inde
                 text_object(t, child, indent, label, out);
 }
 
+int topology_render_text_tree(const struct topology *t, char **ret)
+{
+        GString *out = g_string_new(NULL), *label = g_string_new(NULL);
+
+        text_object(t, hwloc_get_root_obj(t->hw), 1, label, out);
+        g_string_free(label, TRUE);
+        /* Kept for the daemon's life: an exact copy, not GString's buffer of up to twice
+         * the text. */
+        *ret = strdup(out->str);
+        g_string_free(out, TRUE);
+        return *ret ? 0 : -ENOMEM;
+}
+
 static const char *plural(size_t n, const char *one, const char *many)
 {
         return n == 1 ? one : many;
@@ -282,7 +299,6 @@ void topology_to_text(const struct topology *t, GString *out)
 {
         size_t n_all = t->n_cpus;
         int n_online = hwloc_bitmap_weight(t->online), n_usable = hwloc_bitmap_weight(t->usable);
-        GString *label = g_string_new(NULL);
         bool header = false;
 
         g_string_append_printf(out, "Machine (%s): %zu %s, %zu %s, %zu %s, %zu %s (%d online, %d usable)\n",
@@ -291,8 +307,7 @@ void topology_to_text(const struct topology *t, GString *out)
                                t->n_packages, plural(t->n_packages, "package", "packages"),
                                t->n_cores, plural(t->n_cores, "core", "cores"),
                                n_all, plural(n_all, "CPU", "CPUs"), n_online, n_usable);
-        text_object(t, hwloc_get_root_obj(t->hw), 1, label, out);
-        g_string_free(label, TRUE);
+        g_string_append(out, t->text_tree);
 
         /* One line per combination of reasons: a 256-CPU machine with half its CPUs
          * offline reads "CPUs 128-255: offline", not 128 lines. The five ban bits make

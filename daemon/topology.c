@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,10 +285,13 @@ static int build_nodes_and_packages(struct topology *t)
                 return -ENOMEM;
         for (size_t i = 0; i < t->n_packages; i++) {
                 hwloc_obj_t pkg = nth(t, HWLOC_OBJ_PACKAGE, (unsigned) i);
+                const char *model = hwloc_obj_get_info_by_name(pkg, "CPUModel");
 
                 t->packages[i].os_index = index_or_none(pkg->os_index);
                 t->packages[i].cpus = hwloc_bitmap_dup(pkg->complete_cpuset);
                 if (!t->packages[i].cpus)
+                        return -ENOMEM;
+                if (model && !(t->packages[i].model = strdup(model)))
                         return -ENOMEM;
         }
         return 0;
@@ -382,6 +386,108 @@ static int build_cpus(struct topology *t)
                         hwloc_bitmap_set(t->nodes[c->node].cpus, cpu);
         } hwloc_bitmap_foreach_end();
         hwloc_bitmap_free(one);
+        return 0;
+}
+
+static int compare_pci_devices(const struct topo_pci_device *a, const struct topo_pci_device *b)
+{
+        if (a->domain != b->domain)
+                return a->domain < b->domain ? -1 : 1;
+        if (a->bus != b->bus)
+                return a->bus < b->bus ? -1 : 1;
+        if (a->dev != b->dev)
+                return a->dev < b->dev ? -1 : 1;
+        if (a->func != b->func)
+                return a->func < b->func ? -1 : 1;
+        return 0;
+}
+
+/* The index of KEY's address in t->pci_devices, or where it would be inserted. */
+static size_t pci_device_index(const struct topology *t, const struct topo_pci_device *key)
+{
+        size_t lo = 0, hi = t->n_pci_devices;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+
+                if (compare_pci_devices(&t->pci_devices[mid], key) < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo;
+}
+
+/* The kernel id of the node owning every CPU of SET, -1 if none does. Nodes own
+ * disjoint CPUs, so at most one owns them all. Owned CPUs, not hwloc's node cpusets: a
+ * memory-only node (CXL, NVM) covering them is no answer. */
+static int node_owning(const struct topology *t, hwloc_const_bitmap_t set)
+{
+        for (size_t i = 0; i < t->n_nodes; i++)
+                if (hwloc_bitmap_isincluded(set, t->nodes[i].cpus))
+                        return t->nodes[i].os_index;
+        return -1;
+}
+
+/* Devices near the same CPUs share one copy of them: on a machine with hundreds of
+ * devices, most are near one package or the whole machine. */
+static int share_near_set(struct topology *t, hwloc_const_bitmap_t set, hwloc_const_bitmap_t *ret)
+{
+        hwloc_bitmap_t *sets;
+
+        for (size_t i = 0; i < t->n_pci_near_sets; i++)
+                if (hwloc_bitmap_isequal(t->pci_near_sets[i], set)) {
+                        *ret = t->pci_near_sets[i];
+                        return 0;
+                }
+        sets = realloc(t->pci_near_sets, (t->n_pci_near_sets + 1) * sizeof(*sets));
+        if (!sets)
+                return -ENOMEM;
+        t->pci_near_sets = sets;
+        sets[t->n_pci_near_sets] = hwloc_bitmap_dup(set);
+        if (!sets[t->n_pci_near_sets])
+                return -ENOMEM;
+        *ret = sets[t->n_pci_near_sets++];
+        return 0;
+}
+
+/* Each PCI device's locality, computed once: answering from hwloc's I/O objects would
+ * keep the whole hwloc topology for the daemon's life. */
+static int build_pci_devices(struct topology *t)
+{
+        size_t max = count_of(t, HWLOC_OBJ_PCI_DEVICE);
+        hwloc_obj_t obj = NULL;
+
+        t->pci_devices = calloc(max, sizeof(*t->pci_devices));
+        if (!t->pci_devices && max > 0)
+                return -ENOMEM;
+        while ((obj = hwloc_get_next_pcidev(t->hw, obj))) {
+                struct topo_pci_device dev = {
+                        .domain = obj->attr->pcidev.domain,
+                        .bus = obj->attr->pcidev.bus,
+                        .dev = obj->attr->pcidev.dev,
+                        .func = obj->attr->pcidev.func,
+                };
+                hwloc_obj_t near = hwloc_get_non_io_ancestor_obj(t->hw, obj);
+                size_t i = pci_device_index(t, &dev);
+                int r;
+
+                /* hwloc answers for an address with the first device it walks there (an
+                 * XML file can repeat one): inserting in order rather than sorting
+                 * afterwards keeps that one. */
+                if (i < t->n_pci_devices && compare_pci_devices(&t->pci_devices[i], &dev) == 0)
+                        continue;
+                /* hwloc's cpuset, not the complete one: it holds no CPU hwloc never saw
+                 * online, and those are in no node. */
+                dev.node = node_owning(t, near->cpuset);
+                r = share_near_set(t, near->complete_cpuset, &dev.near);
+                if (r < 0)
+                        return r;
+                memmove(&t->pci_devices[i + 1], &t->pci_devices[i],
+                        (t->n_pci_devices - i) * sizeof(*t->pci_devices));
+                t->pci_devices[i] = dev;
+                t->n_pci_devices++;
+        }
         return 0;
 }
 
@@ -512,7 +618,7 @@ static int read_online(struct topology *t, const struct irqbal_root *root)
         _cleanup_free_ char *path = NULL;
         int r;
 
-        if (hwloc_bitmap_copy(t->online, hwloc_topology_get_topology_cpuset(t->hw)) < 0)
+        if (hwloc_bitmap_copy(t->online, t->online_at_load) < 0)
                 return -ENOMEM;
         set = hwloc_bitmap_alloc();
         if (!set)
@@ -567,9 +673,10 @@ int topology_load(const struct irqbal_root *root, const struct topology_options 
                 return r;
 
         t->all = hwloc_bitmap_dup(hwloc_topology_get_complete_cpuset(t->hw));
+        t->online_at_load = hwloc_bitmap_dup(hwloc_topology_get_topology_cpuset(t->hw));
         t->online = hwloc_bitmap_alloc();
         t->usable = hwloc_bitmap_alloc();
-        if (!t->all || !t->online || !t->usable)
+        if (!t->all || !t->online_at_load || !t->online || !t->usable)
                 return -ENOMEM;
 
         if (opts->allow_isolated)
@@ -581,8 +688,19 @@ int topology_load(const struct irqbal_root *root, const struct topology_options 
                 r = build_cores(t);
         if (r >= 0)
                 r = build_cpus(t);
+        /* These two after build_cpus(), which gives the nodes their CPUs. */
         if (r >= 0)
-                r = read_online(t, root);
+                r = build_pci_devices(t);
+        if (r >= 0)
+                r = topology_render_text_tree(t, &t->text_tree);
+        if (r < 0)
+                return r;
+        /* Everything read from now on was copied out above, and hwloc's objects would be
+         * the largest part of the daemon's heap on a large machine. */
+        hwloc_topology_destroy(t->hw);
+        t->hw = NULL;
+
+        r = read_online(t, root);
         if (r >= 0)
                 r = apply_bans(t, root, opts->banned, true);
         if (r < 0)
@@ -600,8 +718,10 @@ void topology_free(struct topology *t)
                 return;
         for (size_t i = 0; i < t->n_nodes && t->nodes; i++)
                 hwloc_bitmap_free(t->nodes[i].cpus);
-        for (size_t i = 0; i < t->n_packages && t->packages; i++)
+        for (size_t i = 0; i < t->n_packages && t->packages; i++) {
                 hwloc_bitmap_free(t->packages[i].cpus);
+                free(t->packages[i].model);
+        }
         for (size_t i = 0; i < t->n_caches && t->caches; i++)
                 hwloc_bitmap_free(t->caches[i].cpus);
         for (size_t i = 0; i < t->n_cores && t->cores; i++)
@@ -611,7 +731,13 @@ void topology_free(struct topology *t)
         free(t->caches);
         free(t->cores);
         free(t->cpus);
+        for (size_t i = 0; i < t->n_pci_near_sets; i++)
+                hwloc_bitmap_free(t->pci_near_sets[i]);
+        free(t->pci_near_sets);
+        free(t->pci_devices);
+        free(t->text_tree);
         hwloc_bitmap_free(t->all);
+        hwloc_bitmap_free(t->online_at_load);
         hwloc_bitmap_free(t->online);
         hwloc_bitmap_free(t->usable);
         if (t->hw)
@@ -620,26 +746,46 @@ void topology_free(struct topology *t)
         free(t);
 }
 
+/* The two forms hwloc_get_pcidev_by_busidstring() reads, in the order it tries them,
+ * so that every string names the device it named there: "bb:dd.f" in domain 0, and
+ * "dddd:bb:dd.f". */
+static int parse_pci_address(const char *s, struct topo_pci_device *ret)
+{
+        unsigned domain = 0, bus, dev, func;
+
+        if (sscanf(s, "%x:%x.%x", &bus, &dev, &func) != 3 &&
+            sscanf(s, "%x:%x:%x.%x", &domain, &bus, &dev, &func) != 4)
+                return -EINVAL;
+        /* hwloc keeps these in a byte: a larger number matches none of its devices, and
+         * must not be cut down to one that does. */
+        if (bus > UCHAR_MAX || dev > UCHAR_MAX || func > UCHAR_MAX)
+                return -ERANGE;
+        *ret = (struct topo_pci_device) {
+                .domain = domain,
+                .bus = (unsigned char) bus,
+                .dev = (unsigned char) dev,
+                .func = (unsigned char) func,
+        };
+        return 0;
+}
+
 int topology_pci_locality(const struct topology *t, const char *pci_address,
                           int *ret_node, hwloc_bitmap_t ret_cpus)
 {
-        hwloc_obj_t dev = hwloc_get_pcidev_by_busidstring(t->hw, pci_address);
-        hwloc_obj_t near;
-        int node = -1;
+        struct topo_pci_device key;
+        const struct topo_pci_device *dev;
+        size_t i;
 
-        if (!dev)
+        /* What is no address names no device, as for hwloc. */
+        if (parse_pci_address(pci_address, &key) < 0)
                 return -ENOENT;
-        near = hwloc_get_non_io_ancestor_obj(t->hw, dev);
-        /* Nodes own disjoint CPUs, so at most one owns all those near the device. Owned
-         * CPUs, not hwloc's node cpusets: a memory-only node (CXL, NVM) covering them is
-         * no answer. hwloc's cpuset, not the complete one: it holds no CPU hwloc never
-         * saw online, and those are in no node. */
-        for (size_t i = 0; i < t->n_nodes && node < 0; i++)
-                if (hwloc_bitmap_isincluded(near->cpuset, t->nodes[i].cpus))
-                        node = t->nodes[i].os_index;
+        i = pci_device_index(t, &key);
+        if (i == t->n_pci_devices || compare_pci_devices(&t->pci_devices[i], &key) != 0)
+                return -ENOENT;
+        dev = &t->pci_devices[i];
         if (ret_node)
-                *ret_node = node;
-        if (ret_cpus && hwloc_bitmap_copy(ret_cpus, near->complete_cpuset) < 0)
+                *ret_node = dev->node;
+        if (ret_cpus && hwloc_bitmap_copy(ret_cpus, dev->near) < 0)
                 return -ENOMEM;
         return 0;
 }

@@ -32,6 +32,8 @@ struct topo_node {
 struct topo_package {
         int os_index;           /* physical package id; -1 if unknown */
         hwloc_bitmap_t cpus;
+        char *model;            /* hwloc's CPUModel, blanks and all as the CPU names
+                                 * itself; NULL if unknown */
 };
 
 struct topo_cache {
@@ -54,7 +56,20 @@ struct topo_cpu {
         unsigned bans;          /* enum cpu_ban bits; 0 = usable */
 };
 
+/* A PCI function hwloc found, with its locality as topology_pci_locality() answers it. */
+struct topo_pci_device {
+        unsigned domain;
+        unsigned char bus, dev, func;
+        int node;               /* kernel id of the node owning every CPU near it that hwloc
+                                 * saw online; -1 if none does */
+        hwloc_const_bitmap_t near; /* the CPUs of the first non-I/O object above it, online
+                                    * or not; one of topology.pci_near_sets */
+};
+
 struct topology {
+        /* Only topology_load()'s handle: NULL once it returns. At 1024 CPUs hwloc's objects
+         * take over 1 MB the daemon never reads again, so what it reads later is copied
+         * out of them at load (online_at_load, pci_devices, text_tree). */
         hwloc_topology_t hw;
         char *source;           /* "host", "sysfs capture DIR", "xml FILE", "synthetic …" */
         struct topo_node *nodes;        size_t n_nodes;
@@ -63,10 +78,18 @@ struct topology {
         struct topo_core *cores;        size_t n_cores;
         struct topo_cpu *cpus;          size_t n_cpus;  /* sorted by os_index */
         hwloc_bitmap_t all;     /* every PU the machine has, online or not */
+        hwloc_bitmap_t online_at_load; /* the PUs hwloc saw online (all of an XML or synthetic
+                                        * machine): a full refresh starts from them */
         hwloc_bitmap_t online;
         hwloc_bitmap_t usable;  /* online minus every ban but the allowed ones */
         unsigned allowed_bans;  /* enum cpu_ban bits that do not make a CPU unusable */
         unsigned ban_files_present; /* which ban files existed at the last full read */
+        /* Sorted by domain, bus, dev, func; one entry per address. */
+        struct topo_pci_device *pci_devices;    size_t n_pci_devices;
+        /* The distinct near sets of pci_devices: most devices share their package's. */
+        hwloc_bitmap_t *pci_near_sets;          size_t n_pci_near_sets;
+        char *text_tree;        /* topology_to_text()'s tree of nodes, packages, caches and
+                                 * cores, fixed at load */
 };
 
 struct topology_options {
@@ -104,17 +127,20 @@ const struct topo_cpu *topology_cpu(const struct topology *t, unsigned os_index)
  * needed: writes into BUF). */
 const char *cpu_bans_to_string(unsigned bans, char *buf, size_t size);
 
-/* Locality of a PCI device ("0000:03:00.0") from hwloc's I/O objects: the kernel id of
- * the NUMA node owning every CPU near it (-1 if they span several nodes) and those CPUs,
- * online or not. -ENOENT when hwloc does not know the device (always, for synthetic
- * topologies). */
+/* Locality of a PCI device ("0000:03:00.0", or "03:00.0" in domain 0) from hwloc's I/O
+ * objects at load: the kernel id of the NUMA node owning every CPU near it (-1 if they
+ * span several nodes) and those CPUs, online or not. -ENOENT when hwloc did not know the
+ * device (always, for synthetic topologies) or PCI_ADDRESS is no address. */
 int topology_pci_locality(const struct topology *t, const char *pci_address,
                           int *ret_node, hwloc_bitmap_t ret_cpus);
 
 /* The "topology" member of irqbald's JSON: source, nodes [{id, cpus}], packages
- * [{id, cpus}], caches [{level, size, cpus}], cores [{package, node, id, pus}],
+ * [{id, cpus, model}], caches [{level, size, cpus}], cores [{package, node, id, pus}],
  * online_cpus, usable_cpus, banned_cpus [{cpu, reasons:[…]}]. Ids are the kernel's (null
  * when unknown or none; a core's package and node too); CPU sets are cpulists. */
 void topology_to_json(const struct topology *t, struct json_writer *w);
 /* The same for a person: an indented tree and the banned CPUs with reasons. */
 void topology_to_text(const struct topology *t, GString *out);
+/* For topology_load(), while T->hw exists: the tree part of topology_to_text(), which
+ * depends on nothing that changes after load. */
+int topology_render_text_tree(const struct topology *t, char **ret);

@@ -14,6 +14,7 @@
  * hold our model to them, rather than to numbers typed in here. */
 
 #define OFFLINES "16em64t-4s2c2t-offlines"
+#define OFFLINES_MODEL "\"Intel(R) Xeon(TM) CPU 2.60GHz\""    /* as JSON */
 #define SHARED_L2 "8em64t-2s2ca2c"
 #define FOUR_BY_TWO "64amd64-4s2n4ca2co"
 #define NVME_BOX "32em64t-2n8c+dax+nvme+mic+dimms"
@@ -309,6 +310,8 @@ static struct topology *load(const char *root_dir, const char *spec, hwloc_const
         r = topology_load(&root, &opts, &t);
         ck_assert_msg(r == 0, "loading %s (spec %s) failed: %s",
                       root_dir, spec ? spec : "none", strerror(-r));
+        /* Everything is read at load: hwloc's objects are not kept. */
+        ck_assert_ptr_null(t->hw);
         root_close(&root);
         return t;
 }
@@ -713,8 +716,9 @@ START_TEST(objects_without_kernel_ids)
                               "    Package L#1: CPUs 2-3\n"
                               "      Core L#1: CPUs 2-3\n");
         json = to_json(t);
-        assert_contains(json, "\"packages\":[{\"id\":null,\"cpus\":\"0-1\"},"
-                              "{\"id\":null,\"cpus\":\"2-3\"}]");
+        /* The XML names no CPU model either. */
+        assert_contains(json, "\"packages\":[{\"id\":null,\"cpus\":\"0-1\",\"model\":null},"
+                              "{\"id\":null,\"cpus\":\"2-3\",\"model\":null}]");
         assert_contains(json, "\"cores\":[{\"package\":null,\"node\":0,\"id\":null,\"pus\":\"0-1\"},");
         free(text);
         free(json);
@@ -727,6 +731,7 @@ END_TEST
 
 START_TEST(offline_cpus_are_known_but_not_online)
 {
+        struct irqbal_root root;
         struct capture c;
 
         capture_load(OFFLINES, &c);
@@ -745,6 +750,11 @@ START_TEST(offline_cpus_are_known_but_not_online)
         /* Package numbering follows the kernel, not hwloc's order: L#2 is P#3. */
         ck_assert_int_eq(c.t->packages[2].os_index, 3);
         assert_set(c.t->packages[2].cpus, "3,7,11,15", "package P#3");
+        /* A full refresh starts again from the CPUs hwloc saw online at load. */
+        ck_assert_int_eq(root_open(&root, c.dir), 0);
+        ck_assert_int_eq(topology_refresh(c.t, &root, NULL, true), 0);
+        assert_set(c.t->online, "0-1,3-4,6-12,15", "online after a full refresh");
+        root_close(&root);
         capture_done(&c);
 }
 END_TEST
@@ -841,6 +851,18 @@ START_TEST(nvme_locality_is_its_package_node)
         ck_assert_int_eq(topology_pci_locality(c.t, "0000:00:1a.0", &node, cpus), 0);
         ck_assert_int_eq(node, 0);
         ck_assert_int_eq(topology_pci_locality(c.t, "0000:42:00.0", &node, cpus), -ENOENT);
+        /* Without a domain, the address is in domain 0, as hwloc reads it. */
+        node = -2;
+        ck_assert_int_eq(topology_pci_locality(c.t, "00:02.0", &node, cpus), 0);
+        ck_assert_int_eq(node, 0);
+        assert_set(cpus, "0-7", "NVMe without domain");
+        ck_assert_int_eq(topology_pci_locality(c.t, "82:00.0", &node, cpus), 0);
+        ck_assert_int_eq(node, 1);
+        ck_assert_int_eq(topology_pci_locality(c.t, "0001:82:00.0", NULL, NULL), -ENOENT);
+        /* Not an address, or one no device can have (bus 0x182 is not bus 0x82). */
+        ck_assert_int_eq(topology_pci_locality(c.t, "nvme0n1", &node, cpus), -ENOENT);
+        ck_assert_int_eq(topology_pci_locality(c.t, "", &node, cpus), -ENOENT);
+        ck_assert_int_eq(topology_pci_locality(c.t, "0000:182:00.0", &node, cpus), -ENOENT);
         capture_done(&c);
         hwloc_bitmap_free(cpus);
 }
@@ -946,6 +968,54 @@ static const char memory_nodes_xml[] =
         " </object>\n"
         "</topology>\n";
 
+/* The same address on both packages, which only a hand-written XML file can say. */
+static const char repeated_pci_address_xml[] =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<!DOCTYPE topology SYSTEM \"hwloc2.dtd\">\n"
+        "<topology version=\"2.0\">\n"
+        " <object type=\"Machine\" os_index=\"0\" cpuset=\"0xf\" complete_cpuset=\"0xf\" nodeset=\"0x3\" complete_nodeset=\"0x3\">\n"
+        "  <object type=\"Package\" os_index=\"0\" cpuset=\"0x3\" complete_cpuset=\"0x3\" nodeset=\"0x1\" complete_nodeset=\"0x1\">\n"
+        "   <object type=\"NUMANode\" os_index=\"0\" cpuset=\"0x3\" complete_cpuset=\"0x3\" nodeset=\"0x1\" complete_nodeset=\"0x1\"/>\n"
+        "   <object type=\"PU\" os_index=\"0\" cpuset=\"0x1\" complete_cpuset=\"0x1\"/>\n"
+        "   <object type=\"PU\" os_index=\"1\" cpuset=\"0x2\" complete_cpuset=\"0x2\"/>\n"
+        "   <object type=\"Bridge\" bridge_type=\"0-1\" depth=\"0\" bridge_pci=\"0000:[00-00]\">\n"
+        "    <object type=\"PCIDev\" pci_busid=\"0000:00:01.0\" pci_type=\"0200 [8086:1521] [0000:0000] 00 00\" pci_link_speed=\"0.0\"/>\n"
+        "   </object>\n"
+        "  </object>\n"
+        "  <object type=\"Package\" os_index=\"1\" cpuset=\"0xc\" complete_cpuset=\"0xc\" nodeset=\"0x2\" complete_nodeset=\"0x2\">\n"
+        "   <object type=\"NUMANode\" os_index=\"1\" cpuset=\"0xc\" complete_cpuset=\"0xc\" nodeset=\"0x2\" complete_nodeset=\"0x2\"/>\n"
+        "   <object type=\"PU\" os_index=\"2\" cpuset=\"0x4\" complete_cpuset=\"0x4\"/>\n"
+        "   <object type=\"PU\" os_index=\"3\" cpuset=\"0x8\" complete_cpuset=\"0x8\"/>\n"
+        "   <object type=\"Bridge\" bridge_type=\"0-1\" depth=\"0\" bridge_pci=\"0000:[00-00]\">\n"
+        "    <object type=\"PCIDev\" pci_busid=\"0000:00:01.0\" pci_type=\"0200 [8086:1521] [0000:0000] 00 00\" pci_link_speed=\"0.0\"/>\n"
+        "   </object>\n"
+        "  </object>\n"
+        " </object>\n"
+        "</topology>\n";
+
+/* hwloc answers with the first device it walks at an address, the one on package 0. */
+START_TEST(repeated_pci_address_is_the_first_device)
+{
+        char *dir = tl_mkdtemp(), *path;
+        hwloc_bitmap_t cpus = hwloc_bitmap_alloc();
+        struct topology *t;
+        int node = -2;
+
+        tl_write(dir, "repeated.xml", "%s", repeated_pci_address_xml);
+        ck_assert_int_ge(asprintf(&path, "%s/repeated.xml", dir), 0);
+        t = load(dir, path, NULL);
+        ck_assert_uint_eq(t->n_pci_devices, 1);
+        ck_assert_int_eq(topology_pci_locality(t, "0000:00:01.0", &node, cpus), 0);
+        ck_assert_int_eq(node, 0);
+        assert_set(cpus, "0-1", "first device");
+        topology_free(t);
+        hwloc_bitmap_free(cpus);
+        tl_rmtree(dir);
+        free(dir);
+        free(path);
+}
+END_TEST
+
 static int node_id_of(const struct topology *t, int node)
 {
         ck_assert_int_ge(node, 0);
@@ -1028,15 +1098,21 @@ END_TEST
 START_TEST(capture_is_not_mixed_with_the_host)
 {
         struct capture c;
-        const char *model;
+        char *json;
 
         capture_load(SHARED_L2, &c);
-        /* hwloc's x86 component would read this host's CPUID into the capture. */
-        model = hwloc_obj_get_info_by_name(hwloc_get_obj_by_type(c.t->hw, HWLOC_OBJ_PACKAGE, 0),
-                                           "CPUModel");
-        ck_assert_ptr_nonnull(model);
-        ck_assert_msg(strstr(model, "E5345"), "package 0 is a \"%s\"", model);
-        ck_assert(!hwloc_topology_is_thissystem(c.t->hw));
+        /* hwloc's x86 component would read this host's CPUID into the capture: the
+         * model would be the host's, not the captured machine's. */
+        for (size_t i = 0; i < c.t->n_packages; i++) {
+                const char *model = c.t->packages[i].model;
+
+                ck_assert_ptr_nonnull(model);
+                ck_assert_msg(strstr(model, "E5345"), "package %zu is a \"%s\"", i, model);
+        }
+        json = to_json(c.t);
+        assert_contains(json, "\"cpus\":\"0,2,4,6\","
+                              "\"model\":\"Intel(R) Xeon(R) CPU           E5345  @ 2.33GHz\"}");
+        free(json);
         capture_done(&c);
 }
 END_TEST
@@ -1249,8 +1325,10 @@ START_TEST(json_has_every_member)
         /* hwloc knows nothing of where an offline CPU sits, not even its node. */
         assert_contains(json, ",\"nodes\":[{\"id\":0,\"cpus\":\"0-1,3-4,6-12,15\"}],");
         /* Packages in hwloc's order, named by kernel id: the third is package 3. */
-        assert_contains(json, ",\"packages\":[{\"id\":0,\"cpus\":\"0,4,8,12\"},{\"id\":1,\"cpus\":\"1,9\"},"
-                              "{\"id\":3,\"cpus\":\"3,7,11,15\"},{\"id\":2,\"cpus\":\"6,10\"}],");
+        assert_contains(json, ",\"packages\":[{\"id\":0,\"cpus\":\"0,4,8,12\",\"model\":" OFFLINES_MODEL "},"
+                              "{\"id\":1,\"cpus\":\"1,9\",\"model\":" OFFLINES_MODEL "},"
+                              "{\"id\":3,\"cpus\":\"3,7,11,15\",\"model\":" OFFLINES_MODEL "},"
+                              "{\"id\":2,\"cpus\":\"6,10\",\"model\":" OFFLINES_MODEL "}],");
         assert_contains(json, ",\"caches\":[{\"level\":3,\"size\":4194304,\"cpus\":\"0,4,8,12\"},");
         assert_contains(json, "{\"level\":2,\"size\":1048576,\"cpus\":\"10\"}],");
         /* Cores name their package and node by kernel id too. */
@@ -1336,6 +1414,7 @@ Suite *test_suite(void)
         tcase_add_test(sources, machine_without_cores_lists_its_cpus);
         tcase_add_test(sources, objects_without_kernel_ids);
         tcase_add_test(sources, memory_only_nodes_own_no_cpus);
+        tcase_add_test(sources, repeated_pci_address_is_the_first_device);
         tcase_add_test(sources, bad_sources_fail_with_errors);
         tcase_add_test(sources, capture_is_not_mixed_with_the_host);
         tcase_add_test(sources, capture_load_restores_the_environment);
