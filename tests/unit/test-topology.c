@@ -316,6 +316,21 @@ static struct topology *load(const char *root_dir, const char *spec, hwloc_const
         return t;
 }
 
+/* Loads the machine of XML (text), written into a new directory *RET_DIR that is also
+ * the (empty) root. */
+static struct topology *load_xml_text(const char *xml, char **ret_dir)
+{
+        char *dir = tl_mkdtemp(), *path;
+        struct topology *t;
+
+        tl_write(dir, "machine.xml", "%s", xml);
+        ck_assert_int_ge(asprintf(&path, "%s/machine.xml", dir), 0);
+        t = load(dir, path, NULL);
+        free(path);
+        *ret_dir = dir;
+        return t;
+}
+
 static int load_error(const char *root_dir, const char *spec)
 {
         struct topology_options opts = { .spec = spec };
@@ -695,12 +710,9 @@ END_TEST
 
 START_TEST(objects_without_kernel_ids)
 {
-        char *dir = tl_mkdtemp(), *path, *text, *json;
-        struct topology *t;
+        char *dir, *text, *json;
+        struct topology *t = load_xml_text(no_ids_xml, &dir);
 
-        tl_write(dir, "no-ids.xml", "%s", no_ids_xml);
-        ck_assert_int_ge(asprintf(&path, "%s/no-ids.xml", dir), 0);
-        t = load(dir, path, NULL);
         check_invariants(t);
         ck_assert_int_eq(t->packages[1].os_index, -1);
         ck_assert_int_eq(t->cores[1].os_index, -1);
@@ -725,7 +737,6 @@ START_TEST(objects_without_kernel_ids)
         topology_free(t);
         tl_rmtree(dir);
         free(dir);
-        free(path);
 }
 END_TEST
 
@@ -996,14 +1007,11 @@ static const char repeated_pci_address_xml[] =
 /* hwloc answers with the first device it walks at an address, the one on package 0. */
 START_TEST(repeated_pci_address_is_the_first_device)
 {
-        char *dir = tl_mkdtemp(), *path;
         hwloc_bitmap_t cpus = hwloc_bitmap_alloc();
-        struct topology *t;
+        char *dir;
+        struct topology *t = load_xml_text(repeated_pci_address_xml, &dir);
         int node = -2;
 
-        tl_write(dir, "repeated.xml", "%s", repeated_pci_address_xml);
-        ck_assert_int_ge(asprintf(&path, "%s/repeated.xml", dir), 0);
-        t = load(dir, path, NULL);
         ck_assert_uint_eq(t->n_pci_devices, 1);
         ck_assert_int_eq(topology_pci_locality(t, "0000:00:01.0", &node, cpus), 0);
         ck_assert_int_eq(node, 0);
@@ -1012,7 +1020,6 @@ START_TEST(repeated_pci_address_is_the_first_device)
         hwloc_bitmap_free(cpus);
         tl_rmtree(dir);
         free(dir);
-        free(path);
 }
 END_TEST
 
@@ -1034,14 +1041,11 @@ static hwloc_const_bitmap_t cpus_of_node_id(const struct topology *t, int id)
 
 START_TEST(memory_only_nodes_own_no_cpus)
 {
-        char *dir = tl_mkdtemp(), *path, *text;
         hwloc_bitmap_t cpus = hwloc_bitmap_alloc();
-        struct topology *t;
+        char *dir, *text;
+        struct topology *t = load_xml_text(memory_nodes_xml, &dir);
         int node = -2;
 
-        tl_write(dir, "memory.xml", "%s", memory_nodes_xml);
-        ck_assert_int_ge(asprintf(&path, "%s/memory.xml", dir), 0);
-        t = load(dir, path, NULL);
         check_invariants(t);
         ck_assert_uint_eq(t->n_nodes, 4);
         /* Each CPU belongs to the most local node, and DRAM wins over memory beside it. */
@@ -1074,7 +1078,6 @@ START_TEST(memory_only_nodes_own_no_cpus)
         hwloc_bitmap_free(cpus);
         tl_rmtree(dir);
         free(dir);
-        free(path);
 }
 END_TEST
 
