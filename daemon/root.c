@@ -168,24 +168,44 @@ int root_read_file(const struct irqbal_root *root, const char *abspath, char **r
         return 0;
 }
 
+/* One-line files (sysfs attributes, /proc/irq/N/…, /proc/uptime) hold at most a page.
+ * The line is returned at its own size: some are kept for each IRQ (chip name,
+ * trigger), and a whole-file read buffer is 8 KiB. */
+#define LINE_FILE_MAX 4096
+
 int root_read_line(const struct irqbal_root *root, const char *abspath, char **ret)
 {
-        char *s, *start, *end;
-        int r = root_read_file(root, abspath, &s);
+        _cleanup_close_ int fd = root_openat(root, abspath, O_RDONLY);
+        char buf[LINE_FILE_MAX + 1], *start, *end;
+        size_t len = 0;
 
-        if (r < 0)
-                return r;
-        end = strchr(s, '\n');
-        if (end)
-                *end = 0;
-        for (start = s; *start == ' ' || *start == '\t'; start++)
+        if (fd < 0)
+                return fd;
+        while (len < LINE_FILE_MAX) {
+                ssize_t n = read(fd, buf + len, LINE_FILE_MAX - len);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+        }
+        buf[len] = 0;
+        end = memchr(buf, '\n', len);
+        /* A full page and no line in it: not a one-line file. */
+        if (!end && len == LINE_FILE_MAX)
+                return -EFBIG;
+        if (!end)
+                end = buf + len;
+        for (start = buf; *start == ' ' || *start == '\t'; start++)
                 ;
-        end = start + strlen(start);
         while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
-                *--end = 0;
-        memmove(s, start, (size_t) (end - start) + 1);
-        *ret = s;
-        return 0;
+                end--;
+        *ret = strndup(start, (size_t) (end - start));
+        return *ret ? 0 : -ENOMEM;
 }
 
 int root_write_file(const struct irqbal_root *root, const char *abspath, const char *s)

@@ -664,6 +664,31 @@ static int write_mask_pair(struct rootfs *rf, const struct machine *m, unsigned 
         return 0;
 }
 
+/* /sys/kernel/irq/N (4.17+): what /proc/interrupts prints of the IRQ, one attribute
+ * per file. The flow handler is "edge" or "fasteoi" here, the trigger edge or level. */
+static int write_sysfs_irq(struct rootfs *rf, const struct sim_irq *irq)
+{
+        const struct { const char *name; char *value; } files[] = {
+                { "actions", g_strdup_printf("%s\n", irq->name) },
+                { "chip_name", g_strdup_printf("%s\n", irq->chip) },
+                { "hwirq", g_strdup_printf("%lu\n", irq->hwirq) },
+                { "name", g_strdup_printf("%s\n", irq->handler) },
+                { "type", g_strdup(strcmp(irq->handler, "edge") == 0 ? "edge\n" : "level\n") },
+                { "wakeup", g_strdup("disabled\n") },
+        };
+        int r = 0;
+
+        for (size_t k = 0; k < ELEMENTSOF(files); k++) {
+                g_autofree char *rel = g_strdup_printf("sys/kernel/irq/%u/%s", irq->number,
+                                                       files[k].name);
+
+                if (r >= 0)
+                        r = write_atomic(rf, rel, files[k].value, 0444);
+                g_free(files[k].value);
+        }
+        return r;
+}
+
 static int add_irq_dir(struct rootfs *rf, const struct machine *m, const struct sim_irq *irq)
 {
         g_autofree char *zero = NULL, *hint = NULL, *node = NULL, *rel = NULL;
@@ -681,6 +706,9 @@ static int add_irq_dir(struct rootfs *rf, const struct machine *m, const struct 
         g_free(rel);
         rel = g_strdup_printf("proc/irq/%u/node", irq->number);
         if ((r = write_atomic(rf, rel, node, 0444)) < 0)
+                return r;
+        r = write_sysfs_irq(rf, irq);
+        if (r < 0)
                 return r;
         if (irq->managed) {
                 /* The shim refuses writes to it as a 6.12+ kernel does. */
@@ -703,9 +731,10 @@ static int remove_irq_dir(struct rootfs *rf, const struct machine *m, const stru
 {
         g_autofree char *dir = g_strdup_printf("%s/proc/irq/%u", rf->dir, irq->number);
         g_autofree char *sim = g_strdup_printf("%s/.sim/irq/%u", rf->dir, irq->number);
+        g_autofree char *sys = g_strdup_printf("%s/sys/kernel/irq/%u", rf->dir, irq->number);
         int r;
 
-        if ((r = remove_tree(dir)) < 0 || (r = remove_tree(sim)) < 0)
+        if ((r = remove_tree(dir)) < 0 || (r = remove_tree(sim)) < 0 || (r = remove_tree(sys)) < 0)
                 return r;
         if (irq->device >= 0) {
                 g_autofree char *msi = g_strdup_printf("%s/sys/devices/" PCI_HOST "/%s/msi_irqs/%u", rf->dir,

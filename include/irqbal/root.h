@@ -36,7 +36,8 @@ int root_readlink(const struct irqbal_root *root, const char *abspath, char **re
 /* Reads a whole file (procfs files report size 0, so it reads until EOF). */
 int root_read_buf(const struct irqbal_root *root, const char *abspath, struct textbuf *buf);
 int root_read_file(const struct irqbal_root *root, const char *abspath, char **ret);
-/* The first line without its newline and surrounding blanks. */
+/* The first line without its newline and surrounding blanks, as a string of its own
+ * size; -EFBIG when the file's first page holds no line end. */
 int root_read_line(const struct irqbal_root *root, const char *abspath, char **ret);
 /* Writes a string in one write(2), as sysfs and procfs want it. */
 int root_write_file(const struct irqbal_root *root, const char *abspath, const char *s);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "irqbal/cpuset.h"
 #include "irqbal/maskpool.h"
@@ -90,6 +92,36 @@ START_TEST(read_cpulist_through_root)
 }
 END_TEST
 
+/* A line kept per IRQ (its chip name, its trigger) costs its length, not a read
+ * buffer: 8 KiB each made 16 KiB per IRQ. */
+START_TEST(a_line_read_is_a_string_of_its_own_size)
+{
+        char *dir = tl_mkdtemp(), *line = NULL, *long_line = malloc(5000);
+        struct irqbal_root root;
+
+        tl_write(dir, "sys/kernel/irq/30/type", "  edge \nsecond line\n");
+        tl_write(dir, "sys/kernel/irq/30/chip_name", "IR-PCI-MSIX-0000:03:00.0");
+        memset(long_line, 'f', 4999);
+        long_line[4999] = 0;
+        tl_write(dir, "proc/irq/30/smp_affinity", "%s", long_line);
+        ck_assert_int_eq(root_open(&root, dir), 0);
+        ck_assert_int_eq(root_read_line(&root, "/sys/kernel/irq/30/type", &line), 0);
+        ck_assert_str_eq(line, "edge");
+        ck_assert_uint_lt(malloc_usable_size(line), 64);
+        free(line);
+        /* No newline at the end. */
+        ck_assert_int_eq(root_read_line(&root, "/sys/kernel/irq/30/chip_name", &line), 0);
+        ck_assert_str_eq(line, "IR-PCI-MSIX-0000:03:00.0");
+        free(line);
+        ck_assert_int_eq(root_read_line(&root, "/proc/irq/30/smp_affinity", &line), -EFBIG);
+        ck_assert_int_eq(root_read_line(&root, "/sys/kernel/irq/31/type", &line), -ENOENT);
+        root_close(&root);
+        free(long_line);
+        tl_rmtree(dir);
+        free(dir);
+}
+END_TEST
+
 /* A set parsed from a cpulist, for the pool tests. */
 static hwloc_bitmap_t set_of(const char *list)
 {
@@ -174,6 +206,7 @@ Suite *test_suite(void)
         tcase_add_test(tc, cpulist_garbage_is_rejected);
         tcase_add_test(tc, cpumask_hex_groups);
         tcase_add_test(tc, read_cpulist_through_root);
+        tcase_add_test(tc, a_line_read_is_a_string_of_its_own_size);
         tcase_add_test(tc, mask_pool_keeps_one_copy_of_each_distinct_set);
         tcase_add_test(tc, mask_pool_drops_a_set_with_its_last_reference);
         suite_add_tcase(s, tc);
