@@ -35,13 +35,6 @@ int irq_class_from_string(const char *s)
 
 void irq_done(struct irq *irq)
 {
-        free(irq->name);
-        free(irq->chip);
-        free(irq->hwirq);
-        free(irq->device);
-        free(irq->driver);
-        free(irq->interface);
-        free(irq->trigger);
         free(irq->balancing_note);
         if (irq->hint)
                 hwloc_bitmap_free(irq->hint);
@@ -339,20 +332,18 @@ static void judge_movable(const struct irqbal_root *root, struct irq *irq)
 /* /sys/kernel/irq/N (kernel 4.17+) says what /proc/interrupts squeezes into one line:
  * the chip's own name (old formats print "IR-IO-APIC-edge", chip and trigger glued),
  * the trigger type and whether it wakes the machine. Missing files change nothing. */
-static void read_sysfs_irq(const struct irqbal_root *root, struct irq *irq)
+static void read_sysfs_irq(const struct irqbal_root *root, struct irq_inventory *inv,
+                           struct irq *irq)
 {
         char path[96];
-        char *chip = NULL;
+        _cleanup_free_ char *chip = NULL, *trigger = NULL;
 
         snprintf(path, sizeof(path), "/sys/kernel/irq/%u/chip_name", irq->number);
-        if (root_read_line(root, path, &chip) >= 0 && chip[0]) {
-                free(irq->chip);
-                irq->chip = chip;
-        } else
-                free(chip);
+        if (root_read_line(root, path, &chip) >= 0 && chip[0])
+                irq->chip = g_string_chunk_insert_const(inv->strings, chip);
         snprintf(path, sizeof(path), "/sys/kernel/irq/%u/type", irq->number);
-        if (root_read_line(root, path, &irq->trigger) < 0)
-                irq->trigger = NULL;
+        if (root_read_line(root, path, &trigger) >= 0)
+                irq->trigger = g_string_chunk_insert_const(inv->strings, trigger);
 }
 
 static int fill_irq(const struct irqbal_root *root, const struct interrupts_row *row,
@@ -362,16 +353,15 @@ static int fill_irq(const struct irqbal_root *root, const struct interrupts_row 
         struct pci_device *dev = g_hash_table_lookup(pci_by_irq, GUINT_TO_POINTER(row->irq));
 
         irq->number = row->irq;
-        irq->name = strdup(row->actions);
-        irq->chip = strdup(row->chip);
-        irq->hwirq = row->hwirq ? strdup(row->hwirq) : NULL;
+        /* A device's queues share its chip, driver and address strings. */
+        irq->name = g_string_chunk_insert(inv->strings, row->actions);
+        irq->chip = g_string_chunk_insert_const(inv->strings, row->chip);
+        irq->hwirq = row->hwirq ? g_string_chunk_insert(inv->strings, row->hwirq) : NULL;
         irq->affinity = mask_pool_empty(inv->masks);
         irq->effective = mask_pool_empty(inv->masks);
-        if (!irq->name || !irq->chip || (row->hwirq && !irq->hwirq))
-                return -ENOMEM;
         irq->count = row->total;
         irq->node = -1;
-        read_sysfs_irq(root, irq);
+        read_sysfs_irq(root, inv, irq);
 
         if (!dev) {
                 const char *addr = pci_address_in_chip(row->chip);
@@ -384,9 +374,10 @@ static int fill_irq(const struct irqbal_root *root, const struct interrupts_row 
                 hwloc_bitmap_t near = hwloc_bitmap_alloc();
                 int node = -1;
 
-                irq->device = strdup(dev->address);
-                irq->driver = dev->driver ? strdup(dev->driver) : NULL;
-                irq->interface = dev->interface ? strdup(dev->interface) : NULL;
+                irq->device = g_string_chunk_insert_const(inv->strings, dev->address);
+                irq->driver = dev->driver ? g_string_chunk_insert_const(inv->strings, dev->driver) : NULL;
+                irq->interface = dev->interface ?
+                                 g_string_chunk_insert_const(inv->strings, dev->interface) : NULL;
                 irq->class = class_of_device(dev);
                 if (topo && topology_pci_locality(topo, dev->address, &node, near) == 0)
                         irq->node = node;
@@ -416,6 +407,8 @@ int inventory_scan(const struct irqbal_root *root, const struct interrupts_table
 
         inv.irqs = calloc(table->nrows ? table->nrows : 1, sizeof(struct irq));
         inv.scratch = hwloc_bitmap_alloc();
+        /* Names and chips are a few dozen bytes an IRQ. */
+        inv.strings = g_string_chunk_new(16384);
         if (!inv.irqs || !inv.scratch || (!inv.masks && mask_pool_new(&inv.masks) < 0)) {
                 r = -ENOMEM;
                 goto out;
@@ -475,6 +468,8 @@ void inventory_done(struct irq_inventory *inv)
         if (!inv->masks_shared)
                 mask_pool_free(inv->masks);
         hwloc_bitmap_free(inv->scratch);
+        if (inv->strings)
+                g_string_chunk_free(inv->strings);
         free(inv->irqs);
         *inv = (struct irq_inventory) {};
 }

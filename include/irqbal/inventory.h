@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <glib.h>
 #include <hwloc.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@ struct irq_inventory {
         struct mask_pool *masks;
         bool masks_shared;
         hwloc_bitmap_t scratch;     /* a mask read, before it goes to the pool */
+        GStringChunk *strings;      /* the IRQs' strings, each distinct one once */
 };
 
 /* Builds the inventory from a parsed /proc/interrupts plus the files of

@@ -38,13 +38,14 @@ struct irq {
 
         double settle_mean; /* mean load over the first windows only (load_settle()) */
 
-        char *name;         /* action names as /proc/interrupts prints them ("" if none) */
-        char *chip;         /* irq chip ("PCI-MSIX-0000:00:02.0", "IO-APIC") */
-        char *hwirq;        /* hwirq and trigger ("1-edge"), NULL if not printed */
-        char *trigger;      /* "edge" or "level" from /sys/kernel/irq/N/type, or NULL */
-        char *device;       /* PCI address ("0000:00:02.0") or NULL */
-        char *driver;       /* bound driver ("virtio_net", "nvme") or NULL */
-        char *interface;    /* network interface of the device ("eth0") or NULL */
+        /* Strings from the inventory (irq_inventory.strings): */
+        const char *name;      /* action names as /proc/interrupts prints them ("" if none) */
+        const char *chip;      /* irq chip ("PCI-MSIX-0000:00:02.0", "IO-APIC") */
+        const char *hwirq;     /* hwirq and trigger ("1-edge"), NULL if not printed */
+        const char *trigger;   /* "edge" or "level" from /sys/kernel/irq/N/type, or NULL */
+        const char *device;    /* PCI address ("0000:00:02.0") or NULL */
+        const char *driver;    /* bound driver ("virtio_net", "nvme") or NULL */
+        const char *interface; /* network interface of the device ("eth0") or NULL */
         int node;           /* NUMA node of the device, -1 if none or unknown */
         const char *unmovable_reason;  /* static string when !movable */
         char *balancing_note;          /* why irqbald leaves a movable IRQ alone this
