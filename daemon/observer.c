@@ -49,6 +49,8 @@ static int read_table(struct observer *o, struct interrupts_table *ret)
         if (fd < 0)
                 return log_error_errno(fd, "Failed to read %s: %m", name);
         r = interrupts_read(fd, name, &o->buf, ret);
+        /* The next full read is at a rescan, cycles away: its 64 kB go back until then. */
+        textbuf_done(&o->buf);
         if (r == -EINVAL)
                 return log_error_errno(r, "Failed to parse %s: no CPU header line.", name);
         if (r < 0)
