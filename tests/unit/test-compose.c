@@ -48,7 +48,7 @@ static void compose(const char *def, struct pt_irqs *s, struct plan *ret)
                 ck_assert_msg(!hwloc_bitmap_iszero(p->cpus), "IRQ %u has no target", p->irq);
                 ck_assert_msg(hwloc_bitmap_isincluded(p->cpus, s->v[i].allowed),
                               "IRQ %u placed outside its allowed CPUs", p->irq);
-                ck_assert_msg(p->reason[0] && strlen(p->reason) <= PLACEMENT_REASON_MAX,
+                ck_assert_msg(p->reason[0] && strlen(p->reason) < PLACEMENT_REASON_MAX,
                               "IRQ %u reason \"%s\"", p->irq, p->reason);
                 ck_assert_ptr_eq(plan_find(ret, p->irq), p);
         }
