@@ -127,6 +127,26 @@ void textbuf_done(struct textbuf *buf)
         *buf = (struct textbuf) {};
 }
 
+/* Reads FD into BUF until SIZE bytes or the end of the file; the count, or -errno. */
+static ssize_t read_up_to(int fd, char *buf, size_t size)
+{
+        size_t len = 0;
+
+        while (len < size) {
+                ssize_t n = read(fd, buf + len, size - len);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+        }
+        return (ssize_t) len;
+}
+
 int root_read_buf(const struct irqbal_root *root, const char *abspath, struct textbuf *buf)
 {
         _cleanup_close_ int fd = root_openat(root, abspath, O_RDONLY);
@@ -136,20 +156,19 @@ int root_read_buf(const struct irqbal_root *root, const char *abspath, struct te
                 return fd;
         buf->len = 0;
         for (;;) {
+                size_t room;
                 ssize_t n;
 
                 r = textbuf_reserve(buf, buf->len + 4096);
                 if (r < 0)
                         return r;
-                n = read(fd, buf->data + buf->len, buf->cap - buf->len - 1);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return negative_errno();
-                }
-                if (n == 0)
-                        break;
+                room = buf->cap - buf->len - 1;
+                n = read_up_to(fd, buf->data + buf->len, room);
+                if (n < 0)
+                        return (int) n;
                 buf->len += (size_t) n;
+                if ((size_t) n < room)
+                        break;
         }
         buf->data[buf->len] = 0;
         return 0;
@@ -177,22 +196,15 @@ int root_read_line(const struct irqbal_root *root, const char *abspath, char **r
 {
         _cleanup_close_ int fd = root_openat(root, abspath, O_RDONLY);
         char buf[LINE_FILE_MAX + 1], *start, *end;
-        size_t len = 0;
+        ssize_t n;
+        size_t len;
 
         if (fd < 0)
                 return fd;
-        while (len < LINE_FILE_MAX) {
-                ssize_t n = read(fd, buf + len, LINE_FILE_MAX - len);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return negative_errno();
-                }
-                if (n == 0)
-                        break;
-                len += (size_t) n;
-        }
+        n = read_up_to(fd, buf, LINE_FILE_MAX);
+        if (n < 0)
+                return (int) n;
+        len = (size_t) n;
         buf[len] = 0;
         end = memchr(buf, '\n', len);
         /* A full page and no line in it: not a one-line file. */
