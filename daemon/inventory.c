@@ -371,7 +371,6 @@ static int fill_irq(const struct irqbal_root *root, const struct interrupts_row 
                                 dev = devices->pdata[i];
         }
         if (dev) {
-                hwloc_bitmap_t near = hwloc_bitmap_alloc();
                 int node = -1;
 
                 irq->device = g_string_chunk_insert_const(inv->strings, dev->address);
@@ -379,11 +378,11 @@ static int fill_irq(const struct irqbal_root *root, const struct interrupts_row 
                 irq->interface = dev->interface ?
                                  g_string_chunk_insert_const(inv->strings, dev->interface) : NULL;
                 irq->class = class_of_device(dev);
-                if (topo && topology_pci_locality(topo, dev->address, &node, near) == 0)
+                /* Only the node: the CPUs near the device are not needed here. */
+                if (topo && topology_pci_locality(topo, dev->address, &node, NULL) == 0)
                         irq->node = node;
                 else
                         irq->node = dev->numa_node;
-                hwloc_bitmap_free(near);
         } else if (strstr(row->chip, "IO-APIC") || strstr(row->chip, "XT-PIC"))
                 irq->class = IRQ_CLASS_LEGACY;
         /* On a machine with one node every device is on it. */

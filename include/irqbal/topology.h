@@ -129,8 +129,9 @@ const char *cpu_bans_to_string(unsigned bans, char *buf, size_t size);
 
 /* Locality of a PCI device ("0000:03:00.0", or "03:00.0" in domain 0) from hwloc's I/O
  * objects at load: the kernel id of the NUMA node owning every CPU near it (-1 if they
- * span several nodes) and those CPUs, online or not. -ENOENT when hwloc did not know the
- * device (always, for synthetic topologies) or PCI_ADDRESS is no address. */
+ * span several nodes) and those CPUs, online or not (either may be NULL). -ENOENT when
+ * hwloc did not know the device (always, for synthetic topologies) or PCI_ADDRESS is no
+ * address. */
 int topology_pci_locality(const struct topology *t, const char *pci_address,
                           int *ret_node, hwloc_bitmap_t ret_cpus);
 
