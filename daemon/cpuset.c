@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "irqbal/cpuset.h"
 #include "irqbal/macro.h"
@@ -137,29 +135,16 @@ int root_read_cpulist(const struct irqbal_root *root, const char *abspath, hwloc
          * allocations. Longer lists (thousands of scattered CPUs) take the heap. */
         char buf[4096];
         _cleanup_free_ char *s = NULL;
-        _cleanup_close_ int fd = root_openat(root, abspath, O_RDONLY);
         size_t len = 0;
         int r;
 
-        if (fd < 0)
-                return fd;
-        for (;;) {
-                ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return negative_errno();
-                if (n == 0)
-                        break;
-                len += (size_t) n;
-                if (len == sizeof(buf) - 1) {
-                        r = root_read_file(root, abspath, &s);
-                        if (r < 0)
-                                return r;
-                        return cpulist_parse(s, set);
-                }
-        }
-        buf[len] = 0;
-        return cpulist_parse(buf, set);
+        r = root_read_into(root, abspath, buf, sizeof(buf), &len);
+        if (r < 0)
+                return r;
+        if (len < sizeof(buf) - 1)
+                return cpulist_parse(buf, set);
+        r = root_read_file(root, abspath, &s);
+        if (r < 0)
+                return r;
+        return cpulist_parse(s, set);
 }

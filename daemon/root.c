@@ -187,6 +187,22 @@ int root_read_file(const struct irqbal_root *root, const char *abspath, char **r
         return 0;
 }
 
+int root_read_into(const struct irqbal_root *root, const char *abspath, char *buf, size_t size,
+                   size_t *ret_len)
+{
+        _cleanup_close_ int fd = root_openat(root, abspath, O_RDONLY);
+        ssize_t n;
+
+        if (fd < 0)
+                return fd;
+        n = read_up_to(fd, buf, size - 1);
+        if (n < 0)
+                return (int) n;
+        buf[n] = 0;
+        *ret_len = (size_t) n;
+        return 0;
+}
+
 /* One-line files (sysfs attributes, /proc/irq/N/…, /proc/uptime) hold at most a page.
  * The line is returned at its own size: some are kept for each IRQ (chip name,
  * trigger), and a whole-file read buffer is 8 KiB. */
@@ -194,18 +210,13 @@ int root_read_file(const struct irqbal_root *root, const char *abspath, char **r
 
 int root_read_line(const struct irqbal_root *root, const char *abspath, char **ret)
 {
-        _cleanup_close_ int fd = root_openat(root, abspath, O_RDONLY);
         char buf[LINE_FILE_MAX + 1], *start, *end;
-        ssize_t n;
-        size_t len;
+        size_t len = 0;
+        int r;
 
-        if (fd < 0)
-                return fd;
-        n = read_up_to(fd, buf, LINE_FILE_MAX);
-        if (n < 0)
-                return (int) n;
-        len = (size_t) n;
-        buf[len] = 0;
+        r = root_read_into(root, abspath, buf, sizeof(buf), &len);
+        if (r < 0)
+                return r;
         end = memchr(buf, '\n', len);
         /* A full page and no line in it: not a one-line file. */
         if (!end && len == LINE_FILE_MAX)

@@ -36,6 +36,10 @@ int root_readlink(const struct irqbal_root *root, const char *abspath, char **re
 /* Reads a whole file (procfs files report size 0, so it reads until EOF). */
 int root_read_buf(const struct irqbal_root *root, const char *abspath, struct textbuf *buf);
 int root_read_file(const struct irqbal_root *root, const char *abspath, char **ret);
+/* Reads up to SIZE - 1 bytes into BUF, NUL-terminated, without allocating; *RET_LEN is
+ * SIZE - 1 when the file may hold more. */
+int root_read_into(const struct irqbal_root *root, const char *abspath, char *buf, size_t size,
+                   size_t *ret_len);
 /* The first line without its newline and surrounding blanks, as a string of its own
  * size; -EFBIG when the file's first page holds no line end. */
 int root_read_line(const struct irqbal_root *root, const char *abspath, char **ret);
