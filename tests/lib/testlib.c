@@ -76,20 +76,26 @@ static void mkdir_parents(const char *path)
         free(copy);
 }
 
-void tl_write(const char *dir, const char *rel, const char *fmt, ...)
+static void write_path(const char *path, const char *fmt, va_list ap)
 {
-        char *path;
         FILE *f;
-        va_list ap;
 
-        ck_assert_int_ge(asprintf(&path, "%s/%s", dir, rel), 0);
         mkdir_parents(path);
         f = fopen(path, "we");
         ck_assert_msg(f, "open %s: %m", path);
-        va_start(ap, fmt);
         vfprintf(f, fmt, ap);
-        va_end(ap);
         ck_assert_int_eq(fclose(f), 0);
+}
+
+void tl_write(const char *dir, const char *rel, const char *fmt, ...)
+{
+        char *path;
+        va_list ap;
+
+        ck_assert_int_ge(asprintf(&path, "%s/%s", dir, rel), 0);
+        va_start(ap, fmt);
+        write_path(path, fmt, ap);
+        va_end(ap);
         free(path);
 }
 
@@ -151,23 +157,48 @@ int tl_notify_socket(const char *path)
         return fd;
 }
 
-char *tl_irq_file(const char *fake_root, unsigned irq, const char *file)
+char *tl_proc_irq_file(const char *fake_root, const char *name)
 {
         char *path;
 
         /* A guard, not a convenience: tests never touch this machine's IRQs. */
         ck_assert_msg(fake_root[0] && strcmp(fake_root, "/") != 0, "not a fake root: '%s'", fake_root);
-        ck_assert_int_ge(asprintf(&path, "%s/proc/irq/%u/%s", fake_root, irq, file), 0);
+        ck_assert_int_ge(asprintf(&path, "%s/proc/irq/%s", fake_root, name), 0);
         return path;
+}
+
+char *tl_irq_file(const char *fake_root, unsigned irq, const char *file)
+{
+        char name[64];
+
+        snprintf(name, sizeof(name), "%u/%s", irq, file);
+        return tl_proc_irq_file(fake_root, name);
+}
+
+void tl_write_proc_irq(const char *fake_root, const char *name, const char *fmt, ...)
+{
+        char *path = tl_proc_irq_file(fake_root, name);
+        va_list ap;
+
+        va_start(ap, fmt);
+        write_path(path, fmt, ap);
+        va_end(ap);
+        free(path);
+}
+
+void tl_write_irq_file(const char *fake_root, unsigned irq, const char *file, const char *fmt, ...)
+{
+        char *path = tl_irq_file(fake_root, irq, file);
+        va_list ap;
+
+        va_start(ap, fmt);
+        write_path(path, fmt, ap);
+        va_end(ap);
+        free(path);
 }
 
 void tl_write_irq_masks(const char *fake_root, unsigned irq, const char *list, const char *hex)
 {
-        char rel[64];
-
-        ck_assert_msg(fake_root[0] && strcmp(fake_root, "/") != 0, "not a fake root: '%s'", fake_root);
-        snprintf(rel, sizeof(rel), "proc/irq/%u/smp_affinity_list", irq);
-        tl_write(fake_root, rel, "%s\n", list);
-        snprintf(rel, sizeof(rel), "proc/irq/%u/smp_affinity", irq);
-        tl_write(fake_root, rel, "%s\n", hex);
+        tl_write_irq_file(fake_root, irq, "smp_affinity_list", "%s\n", list);
+        tl_write_irq_file(fake_root, irq, "smp_affinity", "%s\n", hex);
 }

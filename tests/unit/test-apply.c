@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* apply.c against a fake root whose /proc/irq files answer like the kernel's: the test
+/* apply.c against a fake root whose IRQ files answer like the kernel's: the test
  * runs with sim/libirqbal-kshim.so preloaded, so each errno class comes from the same
  * openat()+write() the daemon does, and .sim/writes.log counts the writes.
  *
@@ -77,15 +77,9 @@ static void fx_init(struct fixture *fx, bool respect_pins, bool dry_run)
         fx->dir = tl_mkdtemp();
         ck_assert_int_eq(setenv("IRQBAL_SIM_ROOT", fx->dir, 1), 0);
         tl_write(fx->dir, "sys/devices/system/cpu/online", "0-7\n");
-        tl_write(fx->dir, "proc/irq/default_smp_affinity", "ff\n");
-        for (unsigned irq = 10; irq <= 15; irq++) {
-                char rel[64];
-
-                snprintf(rel, sizeof(rel), "proc/irq/%u/smp_affinity_list", irq);
-                tl_write(fx->dir, rel, "0-7\n");
-                snprintf(rel, sizeof(rel), "proc/irq/%u/smp_affinity", irq);
-                tl_write(fx->dir, rel, "ff\n");
-        }
+        tl_write_proc_irq(fx->dir, "default_smp_affinity", "ff\n");
+        for (unsigned irq = 10; irq <= 15; irq++)
+                tl_write_irq_masks(fx->dir, irq, "0-7", "ff");
         ck_assert_int_eq(root_open(&fx->root, fx->dir), 0);
         fx->online = hwloc_bitmap_alloc();
         apply_config_default(&config);
@@ -111,18 +105,12 @@ static void fx_set(struct fixture *fx, const char *rel, const char *content)
 
 static void fx_set_mask(struct fixture *fx, unsigned irq, const char *list)
 {
-        char rel[64];
-
-        snprintf(rel, sizeof(rel), "proc/irq/%u/smp_affinity_list", irq);
-        fx_set(fx, rel, list);
+        tl_write_irq_file(fx->dir, irq, "smp_affinity_list", "%s\n", list);
 }
 
 static void fx_set_effective(struct fixture *fx, unsigned irq, const char *list)
 {
-        char rel[64];
-
-        snprintf(rel, sizeof(rel), "proc/irq/%u/effective_affinity_list", irq);
-        fx_set(fx, rel, list);
+        tl_write_irq_file(fx->dir, irq, "effective_affinity_list", "%s\n", list);
 }
 
 static void fx_refuse(struct fixture *fx, unsigned irq, const char *what)
@@ -131,6 +119,30 @@ static void fx_refuse(struct fixture *fx, unsigned irq, const char *what)
 
         snprintf(rel, sizeof(rel), ".sim/irq/%u/refuse", irq);
         fx_set(fx, rel, what);
+}
+
+/* The text of PATH (freed here), "" if there is no such file. */
+static char *read_or_empty(char *path)
+{
+        char *s = access(path, F_OK) == 0 ? tl_read(path) : strdup("");
+
+        free(path);
+        return s;
+}
+
+/* IRQ's FILE (a CPU list) into SET; false if there is no such file. */
+static bool fx_read_list(struct fixture *fx, unsigned irq, const char *file, hwloc_bitmap_t set)
+{
+        char *path = tl_irq_file(fx->dir, irq, file), *s;
+        bool found = access(path, F_OK) == 0;
+
+        if (found) {
+                s = tl_read(path);
+                ck_assert_int_eq(cpulist_parse(s, set), 0);
+                free(s);
+        }
+        free(path);
+        return found;
 }
 
 /* What the inventory scan would report now: masks and effective CPUs from the files. */
@@ -147,10 +159,8 @@ static void fx_scan(struct fixture *fx)
         for (unsigned number = 10; number <= 15; number++) {
                 struct irq *irq = &fx->inv.irqs[n];
                 hwloc_bitmap_t set = fx->inv.scratch;
-                char path[64];
 
-                snprintf(path, sizeof(path), "/proc/irq/%u/smp_affinity_list", number);
-                if (root_read_cpulist(&fx->root, path, set) == -ENOENT)
+                if (!fx_read_list(fx, number, "smp_affinity_list", set))
                         continue;
                 irq->number = number;
                 ck_assert_int_eq(mask_pool_set(fx->inv.masks, &irq->affinity, set), 0);
@@ -158,8 +168,7 @@ static void fx_scan(struct fixture *fx)
                 irq->movable = true;
                 irq->node = -1;
                 irq->count = fx->count[number];
-                snprintf(path, sizeof(path), "/proc/irq/%u/effective_affinity_list", number);
-                irq->has_effective = root_read_cpulist(&fx->root, path, set) == 0;
+                irq->has_effective = fx_read_list(fx, number, "effective_affinity_list", set);
                 ck_assert_int_eq(mask_pool_set(fx->inv.masks, &irq->effective,
                                                irq->has_effective ? set : mask_pool_empty(fx->inv.masks)), 0);
                 n++;
@@ -217,12 +226,10 @@ static struct apply_stats fx_cycle_default(struct fixture *fx, const char *defau
 
 static char *fx_read(struct fixture *fx, const char *rel)
 {
-        char *path, *s;
+        char *path;
 
         ck_assert_int_ge(asprintf(&path, "%s/%s", fx->dir, rel), 0);
-        s = access(path, F_OK) == 0 ? tl_read(path) : strdup("");
-        free(path);
-        return s;
+        return read_or_empty(path);
 }
 
 static void check_writes(struct fixture *fx, const char *expected)
@@ -235,10 +242,8 @@ static void check_writes(struct fixture *fx, const char *expected)
 
 static void check_mask(struct fixture *fx, unsigned irq, const char *expected)
 {
-        char rel[64], *s;
+        char *s = read_or_empty(tl_irq_file(fx->dir, irq, "smp_affinity_list"));
 
-        snprintf(rel, sizeof(rel), "proc/irq/%u/smp_affinity_list", irq);
-        s = fx_read(fx, rel);
         s[strcspn(s, "\n")] = 0;
         ck_assert_str_eq(s, expected);
         free(s);
@@ -762,12 +767,12 @@ START_TEST(restore_puts_original_masks_back)
         fx_set_mask(&fx, 12, "1");
         fx_refuse(&fx, 13, "EIO");
         fx_cycle_default(&fx, "0,35", "10:2", "11:6", "12:4", "13:5", "14:3", (const char *) NULL);
-        s = fx_read(&fx, "proc/irq/default_smp_affinity");
+        s = read_or_empty(tl_proc_irq_file(fx.dir, "default_smp_affinity"));
         ck_assert_str_eq(s, "8,00000001");   /* the kernel's hex mask: 32-bit groups */
         free(s);
         fx_cycle_default(&fx, "0-3", "10:2", "11:7", "12:4", "13:5", "14:3", (const char *) NULL);
         /* IRQ 14 disappears (device removed) after the last scan. */
-        ck_assert_int_ge(asprintf(&path, "%s/proc/irq/14/smp_affinity_list", fx.dir), 0);
+        path = tl_irq_file(fx.dir, 14, "smp_affinity_list");
         ck_assert_int_eq(unlink(path), 0);
         free(path);
         ck_assert_int_eq(apply_restore(fx.apply), 0);
@@ -775,7 +780,7 @@ START_TEST(restore_puts_original_masks_back)
         check_mask(&fx, 11, "0-7");
         check_mask(&fx, 12, "1");
         check_mask(&fx, 13, "0-7");
-        s = fx_read(&fx, "proc/irq/default_smp_affinity");
+        s = read_or_empty(tl_proc_irq_file(fx.dir, "default_smp_affinity"));
         ck_assert_str_eq(s, "ff");
         free(s);
         check_writes(&fx, "10 2\n11 6\n12 4\n14 3\ndefault 8,00000001\n"

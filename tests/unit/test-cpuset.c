@@ -103,7 +103,7 @@ START_TEST(a_line_read_is_a_string_of_its_own_size)
         tl_write(dir, "sys/kernel/irq/30/chip_name", "IR-PCI-MSIX-0000:03:00.0");
         memset(long_line, 'f', 4999);
         long_line[4999] = 0;
-        tl_write(dir, "proc/irq/30/smp_affinity", "%s", long_line);
+        tl_write(dir, "sys/kernel/irq/30/actions", "%s", long_line);
         ck_assert_int_eq(root_open(&root, dir), 0);
         ck_assert_int_eq(root_read_line(&root, "/sys/kernel/irq/30/type", &line), 0);
         ck_assert_str_eq(line, "edge");
@@ -113,7 +113,7 @@ START_TEST(a_line_read_is_a_string_of_its_own_size)
         ck_assert_int_eq(root_read_line(&root, "/sys/kernel/irq/30/chip_name", &line), 0);
         ck_assert_str_eq(line, "IR-PCI-MSIX-0000:03:00.0");
         free(line);
-        ck_assert_int_eq(root_read_line(&root, "/proc/irq/30/smp_affinity", &line), -EFBIG);
+        ck_assert_int_eq(root_read_line(&root, "/sys/kernel/irq/30/actions", &line), -EFBIG);
         ck_assert_int_eq(root_read_line(&root, "/sys/kernel/irq/31/type", &line), -ENOENT);
         root_close(&root);
         free(long_line);

@@ -31,21 +31,14 @@ static const char interrupts_text[] =
 static void write_irq(unsigned irq, const char *affinity, const char *effective,
                       const char *hint, mode_t mode)
 {
-        char rel[128], *path;
+        char *path = tl_irq_file(dir, irq, "smp_affinity");
 
-        snprintf(rel, sizeof(rel), "proc/irq/%u/smp_affinity_list", irq);
-        tl_write(dir, rel, "%s\n", affinity);
-        snprintf(rel, sizeof(rel), "proc/irq/%u/smp_affinity", irq);
-        tl_write(dir, rel, "3\n");
-        ck_assert_int_ge(asprintf(&path, "%s/%s", dir, rel), 0);
+        tl_write_irq_masks(dir, irq, affinity, "3");
         ck_assert_int_eq(chmod(path, mode), 0);
         free(path);
-        if (effective) {
-                snprintf(rel, sizeof(rel), "proc/irq/%u/effective_affinity_list", irq);
-                tl_write(dir, rel, "%s\n", effective);
-        }
-        snprintf(rel, sizeof(rel), "proc/irq/%u/affinity_hint", irq);
-        tl_write(dir, rel, "%s\n", hint);
+        if (effective)
+                tl_write_irq_file(dir, irq, "effective_affinity_list", "%s\n", effective);
+        tl_write_irq_file(dir, irq, "affinity_hint", "%s\n", hint);
 }
 
 static void pci_device(const char *addr, const char *class, int node, const char *driver)
@@ -137,12 +130,11 @@ static void ck_cpulist(hwloc_const_bitmap_t set, const char *expected)
         free(s);
 }
 
-static int unlink_rel(const char *rel)
+static int unlink_irq_file(unsigned irq, const char *file)
 {
-        char *path;
+        char *path = tl_irq_file(dir, irq, file);
         int r;
 
-        ck_assert_int_ge(asprintf(&path, "%s/%s", dir, rel), 0);
         r = unlink(path);
         free(path);
         return r;
@@ -253,8 +245,8 @@ START_TEST(refreshing_one_irq_reads_its_effective_cpu_when_needed)
 
         /* Gone: nothing changes until the rescan that its absence from /proc/stat
          * brings. */
-        ck_assert_int_eq(unlink_rel("proc/irq/38/smp_affinity_list"), 0);
-        ck_assert_int_eq(unlink_rel("proc/irq/38/smp_affinity"), 0);
+        ck_assert_int_eq(unlink_irq_file(38, "smp_affinity_list"), 0);
+        ck_assert_int_eq(unlink_irq_file(38, "smp_affinity"), 0);
         ck_assert(!inventory_refresh_irq(&root, &inv, i38, true));
         ck_cpulist(i38->affinity, "1");
 }
@@ -263,9 +255,8 @@ END_TEST
 START_TEST(a_missing_proc_irq_directory_is_reported_not_fatal)
 {
         struct irq_inventory other;
-        char *path;
+        char *path = tl_proc_irq_file(dir, "26");
 
-        ck_assert_int_ge(asprintf(&path, "%s/proc/irq/26", dir), 0);
         tl_rmtree(path);
         free(path);
         ck_assert_int_eq(inventory_scan(&root, &table, NULL, NULL, &other), 0);
