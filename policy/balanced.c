@@ -660,6 +660,55 @@ static size_t table_start(const struct balancer *s, uint64_t hash)
         return (size_t) ((hash * 0x9e3779b97f4a7c15ull) >> 32) & s->table_mask;
 }
 
+static uint64_t group_key(const struct balancer *s, size_t cls, int dev)
+{
+        return (uint64_t) cls * (s->n_devs + 1) + (uint64_t) (dev + 1);
+}
+
+static size_t free_slot(const struct balancer *s, const size_t *table, uint64_t hash)
+{
+        size_t at = table_start(s, hash);
+
+        while (table[at])
+                at = (at + 1) & s->table_mask;
+        return at;
+}
+
+/* Room for one more class and one more group. The arrays and their tables double
+ * together (the tables at most half full), so they follow the classes and groups
+ * there are, a few per node on most machines, not the number of IRQs. */
+static int reserve_class_and_group(struct balancer *s)
+{
+        size_t cap = s->table_mask + 1, *table;
+        struct bal_class *classes;
+        struct bal_group *groups;
+
+        if (2 * (s->n_classes + 1) <= cap && 2 * (s->n_groups + 1) <= cap)
+                return 0;
+        cap *= 2;
+        classes = realloc(s->classes, cap / 2 * sizeof(*classes));
+        if (!classes)
+                return -ENOMEM;
+        s->classes = classes;
+        groups = realloc(s->groups, cap / 2 * sizeof(*groups));
+        if (!groups)
+                return -ENOMEM;
+        s->groups = groups;
+        table = calloc(2 * cap, sizeof(*table));
+        if (!table)
+                return -ENOMEM;
+        free(s->class_table);
+        s->class_table = table;
+        s->group_table = table + cap;
+        s->table_mask = cap - 1;
+        for (size_t c = 0; c < s->n_classes; c++)
+                s->class_table[free_slot(s, s->class_table, s->classes[c].hash)] = c + 1;
+        for (size_t g = 0; g < s->n_groups; g++)
+                s->group_table[free_slot(s, s->group_table, group_key(s, s->groups[g].cls, s->groups[g].dev))] =
+                        g + 1;
+        return 0;
+}
+
 /* The class of the CPU set in s->elig (new if no IRQ had it), for IRQ K. */
 static size_t class_of(struct balancer *s, size_t k)
 {
@@ -684,10 +733,9 @@ static size_t class_of(struct balancer *s, size_t k)
 
 static size_t group_of(struct balancer *s, size_t cls, int dev)
 {
-        uint64_t key = (uint64_t) cls * (s->n_devs + 1) + (uint64_t) (dev + 1);
         size_t at;
 
-        for (at = table_start(s, key); s->group_table[at]; at = (at + 1) & s->table_mask) {
+        for (at = table_start(s, group_key(s, cls, dev)); s->group_table[at]; at = (at + 1) & s->table_mask) {
                 const struct bal_group *g = &s->groups[s->group_table[at] - 1];
 
                 if (g->cls == cls && g->dev == dev)
@@ -704,11 +752,14 @@ static int prepare(struct balancer *s, size_t k, const int *devs)
         struct bal_irq *b = &s->b[k];
         const struct policy_irq *q = &s->in->irqs[b->i];
         const struct policy_irq *last = k > 0 ? &s->in->irqs[s->b[k - 1].i] : NULL;
-        int cand = -1;
+        int cand = -1, r;
 
         b->dev = devs[b->i];
         b->keep = b->target = b->from = -1;
         b->old_cpu = -1;
+        r = reserve_class_and_group(s);
+        if (r < 0)
+                return r;
         /* A device's queues follow each other and share their CPUs: the set of the IRQ
          * before, still in s->elig, is then this one's. */
         if (last && last->node == q->node && hwloc_bitmap_isequal(last->allowed, q->allowed)) {
@@ -981,7 +1032,7 @@ static int balancer_init(struct balancer *s, int **ret_devs)
 {
         const struct policy_input *in = s->in;
         const struct topology *t = in->topo;
-        size_t n = in->n ? in->n : 1, n_cpus = t->n_cpus ? t->n_cpus : 1, cap = 16;
+        size_t n = in->n ? in->n : 1, n_cpus = t->n_cpus ? t->n_cpus : 1;
         int r;
 
         r = loadmap_init(&s->m, t);
@@ -994,24 +1045,16 @@ static int balancer_init(struct balancer *s, int **ret_devs)
         if (r < 0)
                 return r;
         s->n_devs = (size_t) r;
-        while (cap < 2 * n)
-                cap *= 2;
-        s->table_mask = cap - 1;
 
         s->b = malloc(n * sizeof(*s->b));
         s->lpt = malloc(n * sizeof(*s->lpt));
         s->head = malloc(n_cpus * sizeof(*s->head));
         s->by_load = malloc(n_cpus * sizeof(*s->by_load));
-        s->classes = malloc(n * sizeof(*s->classes));
-        s->groups = malloc(n * sizeof(*s->groups));
-        s->class_table = calloc(2 * cap, sizeof(*s->class_table));
         s->elig = hwloc_bitmap_alloc();
         s->other = hwloc_bitmap_alloc();
         s->used = hwloc_bitmap_alloc();
-        if (!s->b || !s->lpt || !s->head || !s->by_load || !s->classes ||
-            !s->groups || !s->class_table || !s->elig || !s->other || !s->used)
+        if (!s->b || !s->lpt || !s->head || !s->by_load || !s->elig || !s->other || !s->used)
                 return -ENOMEM;
-        s->group_table = s->class_table + cap;
         for (size_t c = 0; c < n_cpus; c++)
                 s->head[c] = NONE;
         return 0;
