@@ -49,7 +49,8 @@
  * MAX_ROUNDS; a steady state needs one pass in CPU order, without the sort, and places
  * no IRQ from scratch. In all O((I + C)·log(I + C)) for common inputs and
  * O(I·√I·log C) at worst: no step is quadratic in I or C. Memory O(I + C·G); a fixed
- * number of allocations per call, none per IRQ. */
+ * number of allocations per call, plus O(log K) as the classes and groups grow (K of
+ * them, doubling), none per IRQ. */
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
