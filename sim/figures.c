@@ -370,6 +370,7 @@ void figures_record_step(struct figures *f, size_t phase, const struct machine *
 {
         struct step_record rec = { .phase = phase };
         hwloc_bitmap_t usable = hwloc_bitmap_dup(m->online);
+        g_autofree double *expected = g_new0(double, m->ncpus);
         double total = 0, heaviest = 0;
         int n_usable;
         unsigned cpu;
@@ -386,6 +387,8 @@ void figures_record_step(struct figures *f, size_t phase, const struct machine *
                         continue;
                 total += load;
                 heaviest = fmax(heaviest, load);
+                if ((unsigned) irq->step_cpu < m->ncpus)
+                        expected[irq->step_cpu] += irq->rate * irq->cost;
                 if (irq->device >= 0 && irq->node >= 0) {
                         hwloc_const_bitmap_t local = m->devices[irq->device].local;
                         bool here = hwloc_bitmap_isset(local, (unsigned) irq->step_cpu);
@@ -400,6 +403,7 @@ void figures_record_step(struct figures *f, size_t phase, const struct machine *
         }
         for (cpu = 0; cpu < m->ncpus; cpu++) {
                 rec.peak = fmax(rec.peak, m->load[cpu]);
+                rec.placed_expected = fmax(rec.placed_expected, expected[cpu]);
                 if (!hwloc_bitmap_isset(usable, cpu))
                         rec.banned += m->load[cpu];
         }
@@ -466,6 +470,7 @@ struct phase_summary {
         double ratio_last, ratio_mean;  /* at the last step, mean over steady steps */
         double best_last, best_mean;    /* the same for best_peak() */
         double constrained_last, constrained_mean;      /* … and for constrained_bound() */
+        double placed_expected_last, placed_expected_mean;      /* … and placed_expected */
         double local_share;             /* NaN: no device IRQ with a node had load */
         double local_movable_share;     /* NaN: none a daemon could place on its node */
         double banned_max;              /* µs/s */
@@ -483,6 +488,11 @@ static double best_ratio(const struct step_record *r)
 static double constrained_ratio(const struct step_record *r)
 {
         return r->lower_bound > 0 ? r->constrained / r->lower_bound : 1.0;
+}
+
+static double placed_expected_ratio(const struct step_record *r)
+{
+        return r->lower_bound > 0 ? r->placed_expected / r->lower_bound : 1.0;
 }
 
 /* Writes per present IRQ per simulated hour over steps [first, end). */
@@ -528,6 +538,7 @@ static void summarize(const struct figures *f, size_t phase, struct phase_summar
                 p.ratio_mean += ratio(&s[i]);
                 p.best_mean += best_ratio(&s[i]);
                 p.constrained_mean += constrained_ratio(&s[i]);
+                p.placed_expected_mean += placed_expected_ratio(&s[i]);
                 local += s[i].local;
                 with_node += s[i].with_node;
                 local_movable += s[i].local_movable;
@@ -536,6 +547,7 @@ static void summarize(const struct figures *f, size_t phase, struct phase_summar
         p.ratio_mean /= (double) (p.end - steady);
         p.best_mean /= (double) (p.end - steady);
         p.constrained_mean /= (double) (p.end - steady);
+        p.placed_expected_mean /= (double) (p.end - steady);
         p.local_share = with_node > 0 ? local / with_node : NAN;
         p.local_movable_share = with_node_movable > 0 ? local_movable / with_node_movable : NAN;
         /* Settled: where a placement the bound cannot reach (one IRQ per CPU at most
@@ -553,6 +565,7 @@ static void summarize(const struct figures *f, size_t phase, struct phase_summar
         p.ratio_last = ratio(&s[p.end - 1]);
         p.best_last = best_ratio(&s[p.end - 1]);
         p.constrained_last = constrained_ratio(&s[p.end - 1]);
+        p.placed_expected_last = placed_expected_ratio(&s[p.end - 1]);
         p.peak_last = s[p.end - 1].peak;
         p.bound_last = s[p.end - 1].lower_bound;
         *ret = p;
@@ -641,6 +654,11 @@ static void phase_json(struct json_writer *w, const struct figures *f, size_t i,
         json_double(w, p->constrained_last);
         json_key(w, "constrained_bound_over_bound_mean");
         json_double(w, p->constrained_mean);
+        /* The daemon's placement under the expected loads, without the noise. */
+        json_key(w, "placed_expected_over_bound_last");
+        json_double(w, p->placed_expected_last);
+        json_key(w, "placed_expected_over_bound_mean");
+        json_double(w, p->placed_expected_mean);
         json_key(w, "node_local_share");
         json_double(w, p->local_share);
         json_key(w, "node_local_share_movable");

@@ -30,6 +30,11 @@ struct step_record {
          * lower_bound where the constraints keep it out of reach (a node whose devices
          * carry more than its share, whole IRQs, managed load). */
         double constrained;
+        /* The peak of the daemon's placement this step under the expected loads
+         * (rate × cost, without the step's noise): set beside best and constrained,
+         * which are from expected loads too, it tells a placement that is off from
+         * one that is right but met a noisy step. */
+        double placed_expected;
         double local, with_node;        /* load of device IRQs on their node / in all */
         /* The same for the IRQs a daemon may place on their node: movable (not
          * managed, not pinned) IRQs of devices whose node has a usable CPU. */

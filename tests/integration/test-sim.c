@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -609,6 +610,31 @@ START_TEST(the_constrained_bound_never_exceeds_the_best_placement)
 }
 END_TEST
 
+/* The placement's peak under the expected loads (rate × cost) leaves the step's noise
+ * out: two IRQs of 0.01 CPU on CPU 0 and one on CPU 1 expect 0.02 on CPU 0 at every
+ * step, whatever the noise did to the step's loads and peak. */
+START_TEST(the_placements_expected_peak_has_no_noise)
+{
+        static const char irqs[] = "[Irq 20]\nName=a\nRate=1000\nCost=10\nMask=0\n"
+                                   "[Irq 21]\nName=b\nRate=1000\nCost=10\nMask=0\n"
+                                   "[Irq 22]\nName=c\nRate=1000\nCost=10\nMask=1\n";
+        g_autofree char *quiet = g_strconcat(machine_8cpu, irqs, "[Phase p]\nSteps=3\n", NULL);
+        g_autofree char *noisy = g_strconcat(machine_8cpu, irqs, "[Phase p]\nSteps=6\nNoise=0.2\n", NULL);
+        _cleanup_(jv_freep) struct jv *q = figures_of(quiet), *n = figures_of(noisy);
+        double bound = jv_num(jv_path(n, "phases[0].lower_bound_last"));
+        double peak = jv_num(jv_path(n, "phases[0].peak_load_last"));
+
+        /* Without noise it is the peak: 0.02 over the heaviest IRQ, 0.01. */
+        ck_assert_double_eq_tol(jv_num(jv_path(q, "phases[0].placed_expected_over_bound_last")), 2.0, 1e-5);
+        ck_assert_double_eq_tol(jv_num(jv_path(q, "phases[0].placed_expected_over_bound_mean")), 2.0, 1e-5);
+        ck_assert_double_eq_tol(jv_num(jv_path(q, "phases[0].peak_over_bound_mean")), 2.0, 1e-5);
+        /* With noise, the step's peak moved off 0.02 and the expected one did not (the
+         * ratio is over the step's bound, 6 significant digits in the JSON). */
+        ck_assert_double_gt(fabs(peak - 0.02), 1e-4);
+        ck_assert_double_eq_tol(jv_num(jv_path(n, "phases[0].placed_expected_over_bound_last")) * bound, 0.02, 1e-6);
+}
+END_TEST
+
 static mode_t mode_of(const char *root, const char *rel)
 {
         g_autofree char *path = g_build_filename(root, rel, NULL);
@@ -834,6 +860,7 @@ Suite *test_suite(void)
         tcase_add_test(tc, managed_load_stays_where_it_is);
         tcase_add_test(tc, without_constraints_the_constrained_bound_is_the_bound);
         tcase_add_test(tc, the_constrained_bound_never_exceeds_the_best_placement);
+        tcase_add_test(tc, the_placements_expected_peak_has_no_noise);
         tcase_add_test(tc, policy_files_are_laid_out_by_phase_and_reloaded);
         tcase_add_test(tc, reload_status_has_a_line_in_the_table);
         tcase_add_test(tc, files_are_cleared_with_the_root);
