@@ -149,8 +149,10 @@ static double timespec_seconds(const struct timespec *ts)
  * clock (a simulator's time, which may run in steps); one without uses the host's. */
 static int read_uptime(struct manager *m, double *ret)
 {
-        _cleanup_free_ char *s = NULL;
+        /* "350735.47 234388.90\n": read into the stack, as every cycle reads it. */
+        char s[64];
         struct timespec ts;
+        size_t len;
         char *end;
         double v;
         int r;
@@ -161,13 +163,14 @@ static int read_uptime(struct manager *m, double *ret)
                 *ret = timespec_seconds(&ts);
                 return 0;
         }
-        r = root_read_line(&m->root, PROC_UPTIME, &s);
+        r = root_read_into(&m->root, PROC_UPTIME, s, sizeof(s), &len);
         if (r == -ENOENT && clock_gettime(CLOCK_BOOTTIME, &ts) == 0) {
                 *ret = timespec_seconds(&ts);
                 return 0;
         }
         if (r < 0)
                 return log_error_errno(r, "Failed to read %s%s: %m", m->root.path, PROC_UPTIME);
+        s[strcspn(s, "\n")] = 0;
         v = strtod(s, &end);
         if (end == s || !isfinite(v) || v < 0)
                 return log_error_errno(EINVAL, "%s%s: not an uptime: '%s'", m->root.path,

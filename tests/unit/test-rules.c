@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -595,6 +596,23 @@ START_TEST(a_ban_rule_bans_only_the_irq_it_matches)
 }
 END_TEST
 
+/* A fake root's clock is its proc/uptime, read every cycle: a bad one is an error for
+ * that cycle (the next good one measures from the last good one), and a number is read
+ * up to its first space. */
+START_TEST(a_fake_roots_clock_is_its_uptime)
+{
+        start_manager(NULL);
+        tl_write(root, "proc/uptime", "not a number\n");
+        ck_assert_int_eq(manager_sample(m, 1.0), -EINVAL);
+        tl_write(root, "proc/uptime", "%s", "");
+        ck_assert_int_eq(manager_sample(m, 1.0), -EINVAL);
+        tl_write(root, "proc/uptime", "110.50 3.00\n");
+        ck_assert_int_eq(manager_sample(m, 1.0), 0);
+        ck_assert_double_eq_tol(m->window, 10.5, 1e-9);
+        stop_manager();
+}
+END_TEST
+
 Suite *test_suite(void)
 {
         Suite *s = suite_create("rules");
@@ -622,6 +640,7 @@ Suite *test_suite(void)
         tcase_add_test(manager, without_policy_files_every_irq_has_the_defaults_and_every_usable_cpu);
         tcase_add_test(manager, a_cpus_rule_narrows_only_the_irq_it_matches);
         tcase_add_test(manager, a_ban_rule_bans_only_the_irq_it_matches);
+        tcase_add_test(manager, a_fake_roots_clock_is_its_uptime);
         suite_add_tcase(s, manager);
         return s;
 }
