@@ -1002,13 +1002,13 @@ static int write_placement(const struct balancer *s, const struct bal_irq *b, st
         char scope[40];
 
         if (b->from < 0 && b->origin == ORIGIN_KEPT) {
-                /* What every IRQ says in a steady state, every cycle: put together by
-                 * hand, as snprintf() would cost more than the whole placement. 55
-                 * characters at most. */
+                /* What most IRQs say after every plan: put together by hand, as
+                 * snprintf() would cost more than the whole placement. Without the
+                 * CPU, which every display of a placement shows beside its reason, so
+                 * that IRQs kept by the same margin share one text (plan.recent_reasons). */
                 char text[64], *at = text;
 
-                at = put_uint(put_str(at, "kept on CPU "), cpu);
-                at = put_uint(put_str(at, ": moving would gain "), percent(b->gain));
+                at = put_uint(put_str(at, "kept: moving would gain "), percent(b->gain));
                 at = put_uint(put_str(at, " % < "), percent(s->in->params->hysteresis));
                 *put_str(at, " %") = 0;
                 plan_set_reason_text(plan, p, text);

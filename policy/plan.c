@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "irqbal/macro.h"
 #include "irqbal/policy.h"
 
 void policy_params_default(struct policy_params *p)
@@ -48,6 +50,7 @@ int plan_init(struct plan *p, size_t n)
                 p->cap = n;
         }
         g_string_chunk_clear(p->reasons);
+        memset(p->recent_reasons, 0, sizeof(p->recent_reasons));
         for (size_t i = 0; i < n; i++)
                 p->items[i] = (struct placement) { .cpus = mask_pool_empty(p->masks), .reason = "" };
         p->n = n;
@@ -111,8 +114,18 @@ int plan_set_cpu(struct plan *p, struct placement *pl, unsigned cpu)
 
 void plan_set_reason_text(struct plan *p, struct placement *pl, const char *text)
 {
-        pl->reason = g_string_chunk_insert_len(p->reasons, text,
-                                               (gssize) strnlen(text, PLACEMENT_REASON_MAX));
+        size_t len = strnlen(text, PLACEMENT_REASON_MAX);
+        uint32_t hash = 2166136261u;  /* FNV-1a */
+        const char **recent;
+
+        for (size_t i = 0; i < len; i++)
+                hash = (hash ^ (unsigned char) text[i]) * 16777619u;
+        recent = &p->recent_reasons[hash % ELEMENTSOF(p->recent_reasons)];
+        if (*recent && strncmp(*recent, text, len) == 0 && (*recent)[len] == 0) {
+                pl->reason = *recent;
+                return;
+        }
+        pl->reason = *recent = g_string_chunk_insert_len(p->reasons, text, (gssize) len);
 }
 
 void plan_set_reason(struct plan *p, struct placement *pl, const char *format, ...)

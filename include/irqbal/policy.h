@@ -87,6 +87,10 @@ struct plan {
         bool masks_shared;
         hwloc_bitmap_t scratch;
         GStringChunk *reasons;
+        /* Reasons repeat (a policy says the same of every IRQ it keeps with the same
+         * margin, or places on the same node): the last text stored under each hash
+         * slot is reused, so a repeated reason is stored once. */
+        const char *recent_reasons[64];
 };
 
 /* Makes P hold N placements with empty CPU sets, reusing the storage of the plan P held
@@ -100,7 +104,8 @@ const struct placement *plan_find(const struct plan *p, unsigned irq);
 /* PL (one of P's placements) goes to CPU / to SET (empty: unplaced). 0 or -ENOMEM. */
 int plan_set_cpu(struct plan *p, struct placement *pl, unsigned cpu);
 int plan_set_cpus(struct plan *p, struct placement *pl, hwloc_const_bitmap_t set);
-/* PL's reason, formatted; text longer than PLACEMENT_REASON_MAX is cut. */
+/* PL's reason, formatted; text longer than PLACEMENT_REASON_MAX is cut. Identical texts
+ * may share their storage. */
 #define PLACEMENT_REASON_MAX 127
 void plan_set_reason(struct plan *p, struct placement *pl, const char *format, ...)
         G_GNUC_PRINTF(3, 4);
