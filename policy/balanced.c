@@ -76,25 +76,28 @@ enum scope {
         SCOPE_NO_NODE,          /* no device node: any CPU */
 };
 
+/* One per IRQ to balance: indexes are 32 bits and the enums a byte, so that it takes
+ * 64 bytes, not 96. */
 struct bal_irq {
-        size_t i;               /* index into the input */
-        size_t slot;            /* index into the plan */
+        uint32_t i;             /* index into the input */
+        uint32_t slot;          /* index into the plan */
+        uint32_t cls;           /* its eligibility class */
+        uint32_t group;         /* its (class, device) group */
+        uint32_t next, prev;    /* the IRQs of its target CPU, a list ending in NONE */
         int dev;                /* device id, -1 if none */
-        size_t cls;             /* its eligibility class */
-        size_t group;           /* its (class, device) group */
-        enum scope scope;
-        enum origin origin;
         int old_cpu;            /* kernel number of where it was, -1 if nowhere */
         int keep;               /* CPU index it stays on (ORIGIN_KEPT), else -1 */
         int target;             /* CPU index it goes to, -1 while it has none */
         int from;               /* CPU index a rebalancing move took it from, else -1 */
+        uint8_t scope;          /* enum scope */
+        uint8_t origin;         /* enum origin */
         double gain;            /* what its best move would cut, for the reason */
         double moved_gain;      /* what its move cut, for the reason */
-        size_t next, prev;      /* the IRQs of its target CPU, a list ending in NONE */
 };
 
-/* End of a per-CPU list of IRQs, and "no position". */
-#define NONE SIZE_MAX
+/* End of a per-CPU list of IRQs, and "no position": the largest 32-bit index, which
+ * struct bal_irq's fields hold as they are and size_t variables compare equal to. */
+#define NONE ((size_t) UINT32_MAX)
 /* Rounds of visits: each move cuts a CPU by a tenth, so a few rounds settle any shift
  * a cycle can bring; the cap only bounds a pathological input. */
 #define MAX_ROUNDS 16
@@ -1036,6 +1039,8 @@ static int balancer_init(struct balancer *s, int **ret_devs)
         size_t n = in->n ? in->n : 1, n_cpus = t->n_cpus ? t->n_cpus : 1;
         int r;
 
+        if (n >= NONE)
+                return -EOVERFLOW;  /* struct bal_irq's 32-bit indexes */
         r = loadmap_init(&s->m, t);
         if (r < 0)
                 return r;
