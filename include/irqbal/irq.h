@@ -35,6 +35,7 @@ struct irq {
         bool has_planned_load;
         bool movable;
         bool has_effective;
+        int node;           /* NUMA node of the device, -1 if none or unknown */
 
         double settle_mean; /* mean load over the first windows only (load_settle()) */
 
@@ -46,7 +47,6 @@ struct irq {
         const char *device;    /* PCI address ("0000:00:02.0") or NULL */
         const char *driver;    /* bound driver ("virtio_net", "nvme") or NULL */
         const char *interface; /* network interface of the device ("eth0") or NULL */
-        int node;           /* NUMA node of the device, -1 if none or unknown */
         const char *unmovable_reason;  /* static string when !movable */
         char *balancing_note;          /* why irqbald leaves a movable IRQ alone this
                                         * cycle (refused, pinned by someone else …) */
