@@ -118,6 +118,13 @@ int cpumask_parse(const char *s, hwloc_bitmap_t set)
         return 0;
 }
 
+int cpuset_single_cpu(hwloc_const_bitmap_t set)
+{
+        int cpu = hwloc_bitmap_first(set);
+
+        return cpu >= 0 && hwloc_bitmap_next(set, cpu) < 0 ? cpu : -1;
+}
+
 char *cpulist_format(hwloc_const_bitmap_t set)
 {
         char *s = NULL;

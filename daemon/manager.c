@@ -277,9 +277,7 @@ static int previous_cpu(const struct manager *m, unsigned irq)
 {
         const struct placement *p = m->have_plan ? plan_find(&m->plan, irq) : NULL;
 
-        if (!p || hwloc_bitmap_weight(p->cpus) != 1)
-                return -1;
-        return hwloc_bitmap_first(p->cpus);
+        return p ? cpuset_single_cpu(p->cpus) : -1;
 }
 
 /* effect_index's value for an IRQ no rule matched. */
@@ -388,7 +386,7 @@ static int set_balancing_note(struct irq *irq, const char *note)
 static hwloc_const_bitmap_t placement_seen(const struct irq *irq)
 {
         bool effective = irq->has_effective && !hwloc_bitmap_iszero(irq->effective) &&
-                         (!irq_is_balanced(irq) || hwloc_bitmap_weight(irq->affinity) == 1);
+                         (!irq_is_balanced(irq) || cpuset_single_cpu(irq->affinity) >= 0);
 
         return effective ? irq->effective : irq->affinity;
 }
@@ -419,7 +417,7 @@ static int allowed_cpus(struct manager *m, size_t i, const struct irq *irq,
                 hwloc_bitmap_andnot(a, a, full);
                 /* An IRQ placed on a full CPU holds its vector there: it may stay, it
                  * just gets no company. */
-                if (hwloc_bitmap_weight(here) == 1 && hwloc_bitmap_isincluded(here, full) &&
+                if (cpuset_single_cpu(here) >= 0 && hwloc_bitmap_isincluded(here, full) &&
                     hwloc_bitmap_isincluded(here, m->topo->usable))
                         hwloc_bitmap_or(a, a, here);
         }
@@ -499,9 +497,16 @@ static void account_plan(struct manager *m, const struct policy_input *in)
         for (size_t i = 0; i < in->n; i++) {
                 const struct placement *p = in->irqs[i].movable ? plan_find(&m->plan, in->irqs[i].irq) : NULL;
                 hwloc_const_bitmap_t where = p ? p->cpus : in->irqs[i].current;
-                int weight = hwloc_bitmap_weight(where);
+                int single = cpuset_single_cpu(where), weight;
                 unsigned cpu;
 
+                /* Most are on one CPU: no need to count. */
+                if (single >= 0) {
+                        if ((size_t) single < m->cpu_load_len)
+                                m->cpu_load[single] += m->obs.inv.irqs[i].planned_load;
+                        continue;
+                }
+                weight = hwloc_bitmap_weight(where);
                 if (weight <= 0)
                         continue;
                 hwloc_bitmap_foreach_begin(cpu, where)

@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <glib.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "irqbal/cpuset.h"
 #include "irqbal/maskpool.h"
 
 /* Each distinct set once, with its reference count; the table's key is the entry's
@@ -10,6 +12,11 @@
 struct mask_pool {
         GHashTable *entries;
         hwloc_bitmap_t empty;   /* never in the table */
+        /* The entries of one-CPU sets, by CPU number (NULL: none held). Most sets are
+         * one CPU (a placement, an effective affinity): found by number, they cost no
+         * hash of a set of up to 16 words, nor a comparison of two. */
+        struct entry **single;
+        size_t n_single;
 };
 
 struct entry {
@@ -67,17 +74,80 @@ void mask_pool_free(struct mask_pool *pool)
 {
         if (!pool)
                 return;
+        free(pool->single);
         g_hash_table_destroy(pool->entries);
         hwloc_bitmap_free(pool->empty);
         free(pool);
 }
 
+/* The single-CPU entry SET would have: its first CPU's, if SET has no other. */
+static struct entry *single_of(const struct mask_pool *pool, hwloc_const_bitmap_t set)
+{
+        int cpu = cpuset_single_cpu(set);
+
+        return cpu >= 0 && (size_t) cpu < pool->n_single ? pool->single[cpu] : NULL;
+}
+
+/* The entry of SET, one of the pool's own sets. */
+static struct entry *entry_of_member(const struct mask_pool *pool, hwloc_const_bitmap_t set)
+{
+        int cpu = hwloc_bitmap_first(set);
+
+        if (cpu >= 0 && (size_t) cpu < pool->n_single && pool->single[cpu] && pool->single[cpu]->set == set)
+                return pool->single[cpu];
+        return g_hash_table_lookup(pool->entries, set);
+}
+
 static void unref(struct mask_pool *pool, hwloc_const_bitmap_t set)
 {
-        struct entry *e = set && set != pool->empty ? g_hash_table_lookup(pool->entries, set) : NULL;
+        struct entry *e = set && set != pool->empty ? entry_of_member(pool, set) : NULL;
+        int cpu;
 
-        if (e && --e->refs == 0)
-                g_hash_table_remove(pool->entries, e->set);
+        if (!e || --e->refs > 0)
+                return;
+        cpu = hwloc_bitmap_first(e->set);
+        if (cpu >= 0 && (size_t) cpu < pool->n_single && pool->single[cpu] == e)
+                pool->single[cpu] = NULL;
+        g_hash_table_remove(pool->entries, e->set);
+}
+
+/* A new entry for SET, listed by CPU too when SET is one CPU; NULL on ENOMEM. */
+static struct entry *add(struct mask_pool *pool, hwloc_const_bitmap_t set)
+{
+        int cpu = cpuset_single_cpu(set);
+        struct entry *e;
+
+        if (cpu >= 0 && (size_t) cpu >= pool->n_single) {
+                size_t n = pool->n_single ? pool->n_single : 64;
+                struct entry **single;
+
+                while (n <= (size_t) cpu)
+                        n *= 2;
+                single = realloc(pool->single, n * sizeof(*single));
+                if (!single)
+                        return NULL;
+                memset(single + pool->n_single, 0, (n - pool->n_single) * sizeof(*single));
+                pool->single = single;
+                pool->n_single = n;
+        }
+        e = calloc(1, sizeof(*e));
+        if (!e || !(e->set = hwloc_bitmap_dup(set))) {
+                free(e);
+                return NULL;
+        }
+        g_hash_table_insert(pool->entries, e->set, e);
+        if (cpu >= 0)
+                pool->single[cpu] = e;
+        return e;
+}
+
+/* Points *SLOT at E's set (NULL: nothing), with a reference, and drops *SLOT's. */
+static void point(struct mask_pool *pool, hwloc_const_bitmap_t *slot, struct entry *e)
+{
+        if (e)
+                e->refs++;
+        unref(pool, *slot);
+        *slot = e ? e->set : NULL;
 }
 
 int mask_pool_set(struct mask_pool *pool, hwloc_const_bitmap_t *slot, hwloc_const_bitmap_t set)
@@ -92,19 +162,36 @@ int mask_pool_set(struct mask_pool *pool, hwloc_const_bitmap_t *slot, hwloc_cons
                 return 0;
         }
         if (set) {
-                e = g_hash_table_lookup(pool->entries, set);
-                if (!e) {
-                        e = calloc(1, sizeof(*e));
-                        if (!e || !(e->set = hwloc_bitmap_dup(set))) {
-                                free(e);
-                                return -ENOMEM;
-                        }
-                        g_hash_table_insert(pool->entries, e->set, e);
-                }
-                e->refs++;
+                e = single_of(pool, set);
+                if (!e)
+                        e = g_hash_table_lookup(pool->entries, set);
+                if (!e && !(e = add(pool, set)))
+                        return -ENOMEM;
         }
-        unref(pool, *slot);
-        *slot = e ? e->set : NULL;
+        point(pool, slot, e);
+        return 0;
+}
+
+int mask_pool_set_cpu(struct mask_pool *pool, hwloc_const_bitmap_t *slot, unsigned cpu)
+{
+        struct entry *e = cpu < pool->n_single ? pool->single[cpu] : NULL;
+        hwloc_bitmap_t set;
+
+        if (e) {
+                if (*slot != e->set)
+                        point(pool, slot, e);
+                return 0;
+        }
+        set = hwloc_bitmap_alloc();
+        if (!set || hwloc_bitmap_only(set, cpu) < 0) {
+                hwloc_bitmap_free(set);
+                return -ENOMEM;
+        }
+        e = add(pool, set);
+        hwloc_bitmap_free(set);
+        if (!e)
+                return -ENOMEM;
+        point(pool, slot, e);
         return 0;
 }
 

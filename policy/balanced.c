@@ -58,6 +58,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "irqbal/cpuset.h"
 #include "irqbal/macro.h"
 #include "irqbal/topology.h"
 #include "common.h"
@@ -782,8 +783,8 @@ static int prepare(struct balancer *s, size_t k, const int *devs)
         b->origin = ORIGIN_NEW;
         if (q->previous >= 0)
                 cand = q->previous;
-        else if (q->current && hwloc_bitmap_weight(q->current) == 1)
-                cand = hwloc_bitmap_first(q->current);
+        else if (q->current)
+                cand = cpuset_single_cpu(q->current);
         if (cand < 0)
                 return 0;
         b->old_cpu = cand;

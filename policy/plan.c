@@ -32,8 +32,6 @@ int plan_init(struct plan *p, size_t n)
                 if (r < 0)
                         return r;
         }
-        if (!p->scratch && !(p->scratch = hwloc_bitmap_alloc()))
-                return -ENOMEM;
         /* Reasons are a few dozen bytes each: blocks of 16 kB hold some 400. */
         if (!p->reasons)
                 p->reasons = g_string_chunk_new(16384);
@@ -70,7 +68,6 @@ void plan_done(struct plan *p)
                 mask_pool_free(p->masks);
         free(p->items);
         hwloc_bitmap_free(p->default_affinity);
-        hwloc_bitmap_free(p->scratch);
         if (p->reasons)
                 g_string_chunk_free(p->reasons);
         /* A shared pool stays: the plan may be used again, and the owner frees it. */
@@ -107,9 +104,7 @@ int plan_set_cpus(struct plan *p, struct placement *pl, hwloc_const_bitmap_t set
 
 int plan_set_cpu(struct plan *p, struct placement *pl, unsigned cpu)
 {
-        if (hwloc_bitmap_only(p->scratch, cpu) < 0)
-                return -ENOMEM;
-        return plan_set_cpus(p, pl, p->scratch);
+        return mask_pool_set_cpu(p->masks, &pl->cpus, cpu);
 }
 
 void plan_set_reason_text(struct plan *p, struct placement *pl, const char *text)

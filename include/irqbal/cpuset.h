@@ -14,6 +14,10 @@
 int cpulist_parse(const char *s, hwloc_bitmap_t set);
 int cpumask_parse(const char *s, hwloc_bitmap_t set);
 
+/* The CPU of a one-CPU set, else -1 (empty, several CPUs, infinite). Cheaper than
+ * hwloc_bitmap_weight(), which counts every word's bits. */
+int cpuset_single_cpu(hwloc_const_bitmap_t set);
+
 /* "0-3,8", or "" for the empty set; malloc'd, NULL on ENOMEM. */
 char *cpulist_format(hwloc_const_bitmap_t set);
 

@@ -21,6 +21,9 @@ void mask_pool_free(struct mask_pool *pool);
  * is not counted. 0 or -ENOMEM; on failure *SLOT is as before. */
 int mask_pool_set(struct mask_pool *pool, hwloc_const_bitmap_t *slot, hwloc_const_bitmap_t set);
 
+/* The same for the set of CPU alone, found by number: what most slots hold. */
+int mask_pool_set_cpu(struct mask_pool *pool, hwloc_const_bitmap_t *slot, unsigned cpu);
+
 /* The pool's empty set: for a slot that must point at a set (a placement not made, an
  * effective affinity not known) and holds no reference. */
 hwloc_const_bitmap_t mask_pool_empty(const struct mask_pool *pool);

@@ -87,7 +87,6 @@ struct plan {
         struct mask_pool *masks; /* the placements' sets; plan_init() makes one unless
                                   * plan_share_masks() gave it the owner's */
         bool masks_shared;
-        hwloc_bitmap_t scratch;
         GStringChunk *reasons;
         /* Reasons repeat (a policy says the same of every IRQ it keeps with the same
          * margin, or places on the same node): the last text stored under each hash

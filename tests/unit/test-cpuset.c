@@ -197,6 +197,74 @@ START_TEST(mask_pool_drops_a_set_with_its_last_reference)
 }
 END_TEST
 
+START_TEST(single_cpu_of_a_set)
+{
+        hwloc_bitmap_t empty = set_of(""), five = set_of("5"), two = set_of("5,900"), high = set_of("1023");
+        hwloc_bitmap_t full = hwloc_bitmap_alloc_full();
+
+        ck_assert_int_eq(cpuset_single_cpu(empty), -1);
+        ck_assert_int_eq(cpuset_single_cpu(five), 5);
+        ck_assert_int_eq(cpuset_single_cpu(two), -1);
+        ck_assert_int_eq(cpuset_single_cpu(high), 1023);
+        ck_assert_int_eq(cpuset_single_cpu(full), -1);
+        hwloc_bitmap_only(full, 0);
+        ck_assert_int_eq(cpuset_single_cpu(full), 0);
+        hwloc_bitmap_free(empty);
+        hwloc_bitmap_free(five);
+        hwloc_bitmap_free(two);
+        hwloc_bitmap_free(high);
+        hwloc_bitmap_free(full);
+}
+END_TEST
+
+/* One-CPU sets found by number share the entries of the same sets found by content,
+ * at any CPU number; the last reference drops them from both. */
+START_TEST(mask_pool_finds_one_cpu_sets_by_number)
+{
+        struct mask_pool *pool;
+        hwloc_const_bitmap_t a = NULL, b = NULL, c = NULL, d = NULL;
+        hwloc_bitmap_t five = set_of("5"), five_and_six = set_of("5-6"), high = set_of("1000");
+
+        ck_assert_int_eq(mask_pool_new(&pool), 0);
+        ck_assert_int_eq(mask_pool_set_cpu(pool, &a, 5), 0);
+        ck_assert(hwloc_bitmap_isequal(a, five));
+        ck_assert_int_eq(mask_pool_set(pool, &b, five), 0);
+        ck_assert_ptr_eq(a, b);
+        ck_assert_uint_eq(mask_pool_size(pool), 1);
+        /* A set that starts at CPU 5 but has another is another set. */
+        ck_assert_int_eq(mask_pool_set(pool, &c, five_and_six), 0);
+        ck_assert_ptr_ne(c, a);
+        ck_assert_uint_eq(mask_pool_size(pool), 2);
+        /* By content first, by number next, far past the first CPUs listed. */
+        ck_assert_int_eq(mask_pool_set(pool, &d, high), 0);
+        ck_assert_int_eq(mask_pool_set_cpu(pool, &c, 1000), 0);
+        ck_assert_ptr_eq(c, d);
+        ck_assert_uint_eq(mask_pool_size(pool), 2);
+        /* The same CPU again: nothing changes. */
+        ck_assert_int_eq(mask_pool_set_cpu(pool, &c, 1000), 0);
+        ck_assert_uint_eq(mask_pool_size(pool), 2);
+        /* Last references gone: CPU 5's set goes, and comes back as a new copy. */
+        ck_assert_int_eq(mask_pool_set(pool, &a, NULL), 0);
+        ck_assert_int_eq(mask_pool_set_cpu(pool, &b, 7), 0);
+        ck_assert_uint_eq(mask_pool_size(pool), 2);
+        ck_assert_int_eq(mask_pool_set_cpu(pool, &a, 5), 0);
+        ck_assert_int_eq(hwloc_bitmap_first(a), 5);
+        ck_assert_int_eq(hwloc_bitmap_weight(a), 1);
+        ck_assert_uint_eq(mask_pool_size(pool), 3);
+        ck_assert_int_eq(mask_pool_set(pool, &b, five), 0);
+        ck_assert_ptr_eq(a, b);
+        ck_assert_uint_eq(mask_pool_size(pool), 2);
+        hwloc_const_bitmap_t *slots[] = { &a, &b, &c, &d };
+        for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
+                ck_assert_int_eq(mask_pool_set(pool, slots[i], NULL), 0);
+        ck_assert_uint_eq(mask_pool_size(pool), 0);
+        hwloc_bitmap_free(five);
+        hwloc_bitmap_free(five_and_six);
+        hwloc_bitmap_free(high);
+        mask_pool_free(pool);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
         Suite *s = suite_create("cpuset");
@@ -209,6 +277,8 @@ Suite *test_suite(void)
         tcase_add_test(tc, a_line_read_is_a_string_of_its_own_size);
         tcase_add_test(tc, mask_pool_keeps_one_copy_of_each_distinct_set);
         tcase_add_test(tc, mask_pool_drops_a_set_with_its_last_reference);
+        tcase_add_test(tc, mask_pool_finds_one_cpu_sets_by_number);
+        tcase_add_test(tc, single_cpu_of_a_set);
         suite_add_tcase(s, tc);
         return s;
 }
