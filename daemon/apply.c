@@ -645,11 +645,12 @@ int apply_plan(struct apply_state *a, const struct irq_inventory *inv, const str
                struct apply_stats *ret_stats)
 {
         struct apply_stats stats = {};
+        size_t cursor = 0;
         int r;
 
         for (size_t i = 0; i < plan->n; i++) {
                 const struct placement *p = &plan->items[i];
-                const struct irq *irq = inventory_find(inv, p->irq);
+                const struct irq *irq = inventory_find_next(inv, p->irq, &cursor);
                 const struct irq_state *s = state_find(a, p->irq);
 
                 if (!irq || !apply_may_balance(a, p->irq, NULL))

@@ -480,6 +480,13 @@ static int cmp_irq_number(const void *key, const void *elem)
         return k < n ? -1 : k > n;
 }
 
+const struct irq *inventory_find_next(const struct irq_inventory *inv, unsigned number, size_t *cursor)
+{
+        while (*cursor < inv->n && inv->irqs[*cursor].number < number)
+                (*cursor)++;
+        return *cursor < inv->n && inv->irqs[*cursor].number == number ? &inv->irqs[*cursor] : NULL;
+}
+
 const struct irq *inventory_find(const struct irq_inventory *inv, unsigned number)
 {
         if (inv->n == 0)

@@ -272,10 +272,11 @@ static int reserve_policy_input(struct manager *m, size_t n)
         return 0;
 }
 
-/* The CPU the previous plan chose for an IRQ, if it chose exactly one. */
-static int previous_cpu(const struct manager *m, unsigned irq)
+/* The CPU the previous plan chose for an IRQ, if it chose exactly one; IRQs asked for
+ * in increasing order (plan_find_next()). */
+static int previous_cpu(const struct manager *m, unsigned irq, size_t *cursor)
 {
-        const struct placement *p = m->have_plan ? plan_find(&m->plan, irq) : NULL;
+        const struct placement *p = m->have_plan ? plan_find_next(&m->plan, irq, cursor) : NULL;
 
         return p ? cpuset_single_cpu(p->cpus) : -1;
 }
@@ -432,6 +433,7 @@ static int build_policy_input(struct manager *m, struct policy_input *in)
         const struct irq_inventory *inv = &m->obs.inv;
         hwloc_const_bitmap_t full = apply_full_cpus(m->apply);
         int r = reserve_policy_input(m, inv->n);
+        size_t plan_cursor = 0;
 
         if (r >= 0)
                 r = manager_update_rule_effects(m);
@@ -476,7 +478,7 @@ static int build_policy_input(struct manager *m, struct policy_input *in)
                         .allowed = allowed,
                         .current = placement_seen(irq),
                         .hint = irq->hint,
-                        .previous = previous_cpu(m, irq->number),
+                        .previous = previous_cpu(m, irq->number, &plan_cursor),
                         .policy = e->policy ? policy_find(e->policy) : NULL,
                         .exclusive = e->exclusive,
                 };
@@ -492,10 +494,13 @@ static int build_policy_input(struct manager *m, struct policy_input *in)
  * rules' Weight=. IN is indexed like the inventory. */
 static void account_plan(struct manager *m, const struct policy_input *in)
 {
+        size_t cursor = 0;
+
         memset(m->cpu_load, 0, m->cpu_load_len * sizeof(double));
         m->peak_load = 0;
         for (size_t i = 0; i < in->n; i++) {
-                const struct placement *p = in->irqs[i].movable ? plan_find(&m->plan, in->irqs[i].irq) : NULL;
+                const struct placement *p = in->irqs[i].movable ?
+                                            plan_find_next(&m->plan, in->irqs[i].irq, &cursor) : NULL;
                 hwloc_const_bitmap_t where = p ? p->cpus : in->irqs[i].current;
                 int single = cpuset_single_cpu(where), weight;
                 unsigned cpu;
@@ -523,10 +528,12 @@ static void account_plan(struct manager *m, const struct policy_input *in)
  * every cycle (nothing moves, so the same moves would be planned again and again). */
 static void log_dry_run(const struct manager *m, const struct plan *plan)
 {
+        size_t at_irq = 0, at_before = 0;
+
         for (size_t i = 0; i < plan->n; i++) {
                 const struct placement *p = &plan->items[i];
-                const struct irq *irq = inventory_find(&m->obs.inv, p->irq);
-                const struct placement *before = m->have_plan ? plan_find(&m->plan, p->irq) : NULL;
+                const struct irq *irq = inventory_find_next(&m->obs.inv, p->irq, &at_irq);
+                const struct placement *before = m->have_plan ? plan_find_next(&m->plan, p->irq, &at_before) : NULL;
                 _cleanup_free_ char *from = NULL, *to = NULL;
 
                 if (!irq || hwloc_bitmap_isequal(irq->affinity, p->cpus) ||

@@ -97,6 +97,13 @@ const struct placement *plan_find(const struct plan *p, unsigned irq)
         return NULL;
 }
 
+const struct placement *plan_find_next(const struct plan *p, unsigned irq, size_t *cursor)
+{
+        while (*cursor < p->n && p->items[*cursor].irq < irq)
+                (*cursor)++;
+        return *cursor < p->n && p->items[*cursor].irq == irq ? &p->items[*cursor] : NULL;
+}
+
 int plan_set_cpus(struct plan *p, struct placement *pl, hwloc_const_bitmap_t set)
 {
         return mask_pool_set(p->masks, &pl->cpus, set);

@@ -49,3 +49,5 @@ bool inventory_refresh_irq(const struct irqbal_root *root, struct irq_inventory 
 int inventory_set_affinity(struct irq_inventory *inv, struct irq *irq, hwloc_const_bitmap_t set);
 
 const struct irq *inventory_find(const struct irq_inventory *inv, unsigned number);
+/* The same for a caller that looks IRQs up in increasing order, as plan_find_next(). */
+const struct irq *inventory_find_next(const struct irq_inventory *inv, unsigned number, size_t *cursor);

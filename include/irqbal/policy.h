@@ -102,6 +102,10 @@ void plan_done(struct plan *p);
  * sharing a pool share every set they both hold). */
 void plan_share_masks(struct plan *p, struct mask_pool *pool);
 const struct placement *plan_find(const struct plan *p, unsigned irq);
+/* The same for a caller that looks IRQs up in increasing order: *CURSOR (0 at the
+ * start of the walk) keeps where the last one was, so that a walk over every IRQ is
+ * one merge, O(n), not n binary searches. */
+const struct placement *plan_find_next(const struct plan *p, unsigned irq, size_t *cursor);
 /* PL (one of P's placements) goes to CPU / to SET (empty: unplaced). 0 or -ENOMEM. */
 int plan_set_cpu(struct plan *p, struct placement *pl, unsigned cpu);
 int plan_set_cpus(struct plan *p, struct placement *pl, hwloc_const_bitmap_t set);

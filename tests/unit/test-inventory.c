@@ -144,6 +144,15 @@ START_TEST(every_numbered_row_becomes_an_irq)
 {
         ck_assert_uint_eq(inv.n, 7);
         ck_assert_ptr_null(inventory_find(&inv, 2));
+        /* A walk in increasing order over every number up to past the last finds what
+         * inventory_find() finds. */
+        {
+                size_t cursor = 0;
+
+                for (unsigned n = 0; n <= inv.irqs[inv.n - 1].number + 1; n++)
+                        ck_assert_ptr_eq(inventory_find_next(&inv, n, &cursor), inventory_find(&inv, n));
+                ck_assert_uint_eq(cursor, inv.n);
+        }
         ck_assert_str_eq(irq(36)->name, "virtio1-req.0");
         ck_assert_str_eq(irq(36)->chip, "PCI-MSIX-0000:00:02.0");
         ck_assert_str_eq(irq(36)->hwirq, "1-edge");

@@ -312,12 +312,26 @@ START_TEST(params_defaults_and_plan_lookup)
         ck_assert_ptr_eq(plan_find(&plan, 9), &plan.items[1]);
         ck_assert_ptr_eq(plan_find(&plan, 40), &plan.items[2]);
         ck_assert_ptr_null(plan_find(&plan, 10));
+        /* A walk in increasing order finds what plan_find() finds, present or not. */
+        {
+                size_t cursor = 0;
+                const unsigned walk[] = { 1, 5, 6, 9, 40, 41 };
+
+                for (size_t k = 0; k < sizeof(walk) / sizeof(walk[0]); k++)
+                        ck_assert_ptr_eq(plan_find_next(&plan, walk[k], &cursor), plan_find(&plan, walk[k]));
+                ck_assert_uint_eq(cursor, 3);
+        }
         ck_assert_ptr_null(plan.default_affinity);
         plan_done(&plan);
         ck_assert_uint_eq(plan.n, 0);
 
         ck_assert_int_eq(plan_init(&plan, 0), 0);
         ck_assert_ptr_null(plan_find(&plan, 1));
+        {
+                size_t cursor = 0;
+
+                ck_assert_ptr_null(plan_find_next(&plan, 1, &cursor));
+        }
         plan_done(&plan);
 }
 END_TEST
