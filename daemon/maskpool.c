@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <glib.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,22 +81,27 @@ void mask_pool_free(struct mask_pool *pool)
         free(pool);
 }
 
-/* The single-CPU entry SET would have: its first CPU's, if SET has no other. */
-static struct entry *single_of(const struct mask_pool *pool, hwloc_const_bitmap_t set)
+/* The entry of the set of CPU alone, or NULL. */
+static struct entry *single_at(const struct mask_pool *pool, int cpu)
 {
-        int cpu = cpuset_single_cpu(set);
-
         return cpu >= 0 && (size_t) cpu < pool->n_single ? pool->single[cpu] : NULL;
 }
 
-/* The entry of SET, one of the pool's own sets. */
+/* The entry holding SET's CPUs, or NULL. One-CPU sets are all listed by CPU, so only
+ * the others are looked up by content. */
+static struct entry *entry_of(const struct mask_pool *pool, hwloc_const_bitmap_t set)
+{
+        int cpu = cpuset_single_cpu(set);
+
+        return cpu >= 0 ? single_at(pool, cpu) : g_hash_table_lookup(pool->entries, set);
+}
+
+/* The entry of SET, one of the pool's own sets: by pointer when it is one CPU's. */
 static struct entry *entry_of_member(const struct mask_pool *pool, hwloc_const_bitmap_t set)
 {
-        int cpu = hwloc_bitmap_first(set);
+        struct entry *e = single_at(pool, hwloc_bitmap_first(set));
 
-        if (cpu >= 0 && (size_t) cpu < pool->n_single && pool->single[cpu] && pool->single[cpu]->set == set)
-                return pool->single[cpu];
-        return g_hash_table_lookup(pool->entries, set);
+        return e && e->set == set ? e : g_hash_table_lookup(pool->entries, set);
 }
 
 static void unref(struct mask_pool *pool, hwloc_const_bitmap_t set)
@@ -106,7 +112,7 @@ static void unref(struct mask_pool *pool, hwloc_const_bitmap_t set)
         if (!e || --e->refs > 0)
                 return;
         cpu = hwloc_bitmap_first(e->set);
-        if (cpu >= 0 && (size_t) cpu < pool->n_single && pool->single[cpu] == e)
+        if (single_at(pool, cpu) == e)
                 pool->single[cpu] = NULL;
         g_hash_table_remove(pool->entries, e->set);
 }
@@ -162,9 +168,7 @@ int mask_pool_set(struct mask_pool *pool, hwloc_const_bitmap_t *slot, hwloc_cons
                 return 0;
         }
         if (set) {
-                e = single_of(pool, set);
-                if (!e)
-                        e = g_hash_table_lookup(pool->entries, set);
+                e = entry_of(pool, set);
                 if (!e && !(e = add(pool, set)))
                         return -ENOMEM;
         }
@@ -174,7 +178,7 @@ int mask_pool_set(struct mask_pool *pool, hwloc_const_bitmap_t *slot, hwloc_cons
 
 int mask_pool_set_cpu(struct mask_pool *pool, hwloc_const_bitmap_t *slot, unsigned cpu)
 {
-        struct entry *e = cpu < pool->n_single ? pool->single[cpu] : NULL;
+        struct entry *e = cpu <= INT_MAX ? single_at(pool, (int) cpu) : NULL;
         hwloc_bitmap_t set;
 
         if (e) {
