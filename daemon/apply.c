@@ -274,9 +274,11 @@ static char *cpumask_format(hwloc_const_bitmap_t set)
         return s;
 }
 
+#define DEFAULT_AFFINITY PROC_IRQ "/default_smp_affinity"
+
 static const char *affinity_path(char *buf, size_t size, unsigned irq)
 {
-        snprintf(buf, size, "/proc/irq/%u/smp_affinity_list", irq);
+        snprintf(buf, size, PROC_IRQ "/%u/smp_affinity_list", irq);
         return buf;
 }
 
@@ -604,7 +606,6 @@ static int write_one(struct apply_state *a, const struct irq *irq, hwloc_const_b
 
 static int apply_default(struct apply_state *a, hwloc_const_bitmap_t set)
 {
-        static const char path[] = "/proc/irq/default_smp_affinity";
         _cleanup_free_ char *current = NULL, *hex = NULL;
         hwloc_bitmap_t now = hwloc_bitmap_alloc();
         bool same;
@@ -612,13 +613,13 @@ static int apply_default(struct apply_state *a, hwloc_const_bitmap_t set)
 
         if (!now)
                 return -ENOMEM;
-        r = root_read_line(a->root, path, &current);
+        r = root_read_line(a->root, DEFAULT_AFFINITY, &current);
         if (r == -ENOMEM) {
                 hwloc_bitmap_free(now);
                 return r;
         }
         if (r < 0) {
-                log_debug_errno(r, "Cannot read %s, leaving it alone: %m", path);
+                log_debug_errno(r, "Cannot read %s, leaving it alone: %m", DEFAULT_AFFINITY);
                 hwloc_bitmap_free(now);
                 return 0;
         }
@@ -630,12 +631,12 @@ static int apply_default(struct apply_state *a, hwloc_const_bitmap_t set)
         hex = cpumask_format(set);
         if (!hex)
                 return -ENOMEM;
-        r = root_write_file(a->root, path, hex);
+        r = root_write_file(a->root, DEFAULT_AFFINITY, hex);
         if (r < 0) {
-                log_warning_errno(r, "Cannot write %s to %s: %m", hex, path);
+                log_warning_errno(r, "Cannot write %s to %s: %m", hex, DEFAULT_AFFINITY);
                 return r == -ENOMEM ? r : 0;
         }
-        log_debug("Wrote %s to %s", hex, path);
+        log_debug("Wrote %s to %s", hex, DEFAULT_AFFINITY);
         if (!a->default_original && !(a->default_original = strdup(current)))
                 return -ENOMEM;
         return set_copy(&a->default_written, set) ? 0 : -ENOMEM;
@@ -733,15 +734,14 @@ static int restore_one(struct apply_state *a, struct irq_state *s, hwloc_bitmap_
 
 static int restore_default(struct apply_state *a)
 {
-        static const char path[] = "/proc/irq/default_smp_affinity";
         _cleanup_free_ char *current = NULL;
         hwloc_bitmap_t now;
         bool ours;
         int r;
 
-        r = root_read_line(a->root, path, &current);
+        r = root_read_line(a->root, DEFAULT_AFFINITY, &current);
         if (r < 0) {
-                log_warning_errno(r, "Cannot read %s, not restoring it: %m", path);
+                log_warning_errno(r, "Cannot read %s, not restoring it: %m", DEFAULT_AFFINITY);
                 return r == -ENOMEM ? r : 0;
         }
         now = hwloc_bitmap_alloc();
@@ -751,12 +751,12 @@ static int restore_default(struct apply_state *a)
         hwloc_bitmap_free(now);
         if (!ours) {
                 log_info("%s was changed by someone else since our last write; not restoring it",
-                         path);
+                         DEFAULT_AFFINITY);
                 return 0;
         }
-        r = root_write_file(a->root, path, a->default_original);
+        r = root_write_file(a->root, DEFAULT_AFFINITY, a->default_original);
         if (r < 0)
-                log_warning_errno(r, "Cannot restore %s to %s: %m", path, a->default_original);
+                log_warning_errno(r, "Cannot restore %s to %s: %m", DEFAULT_AFFINITY, a->default_original);
         return r == -ENOMEM ? r : 0;
 }
 

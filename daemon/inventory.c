@@ -255,11 +255,11 @@ static int read_affinity(const struct irqbal_root *root, unsigned irq, hwloc_bit
         _cleanup_free_ char *mask = NULL;
         int r;
 
-        snprintf(path, sizeof(path), "/proc/irq/%u/smp_affinity_list", irq);
+        snprintf(path, sizeof(path), PROC_IRQ "/%u/smp_affinity_list", irq);
         r = root_read_cpulist(root, path, set);
         if (r >= 0)
                 return r;
-        snprintf(path, sizeof(path), "/proc/irq/%u/smp_affinity", irq);
+        snprintf(path, sizeof(path), PROC_IRQ "/%u/smp_affinity", irq);
         r = root_read_line(root, path, &mask);
         if (r >= 0)
                 r = cpumask_parse(mask, set);
@@ -274,7 +274,7 @@ static int read_effective(const struct irqbal_root *root, struct irq_inventory *
 {
         char path[64];
 
-        snprintf(path, sizeof(path), "/proc/irq/%u/effective_affinity_list", irq->number);
+        snprintf(path, sizeof(path), PROC_IRQ "/%u/effective_affinity_list", irq->number);
         irq->has_effective = root_read_cpulist(root, path, inv->scratch) == 0;
         return mask_pool_set(inv->masks, &irq->effective,
                              irq->has_effective ? inv->scratch : mask_pool_empty(inv->masks));
@@ -296,7 +296,7 @@ static int read_placement(const struct irqbal_root *root, struct irq_inventory *
                 return 0;
         /* An all-zero hint means the driver set none: most set none, and a set costs
          * 112-176 bytes, so an IRQ keeps one only for a hint. */
-        snprintf(path, sizeof(path), "/proc/irq/%u/affinity_hint", irq->number);
+        snprintf(path, sizeof(path), PROC_IRQ "/%u/affinity_hint", irq->number);
         if (root_read_line(root, path, &hint) < 0)
                 return 0;
         if (!irq->hint && !(irq->hint = hwloc_bitmap_alloc()))
@@ -313,7 +313,7 @@ static void judge_movable(const struct irqbal_root *root, struct irq *irq)
         char path[128];
         struct stat st;
 
-        snprintf(path, sizeof(path), "/proc/irq/%u/smp_affinity", irq->number);
+        snprintf(path, sizeof(path), PROC_IRQ "/%u/smp_affinity", irq->number);
         irq->movable = false;
         if (root_stat(root, path, &st) < 0)
                 irq->unmovable_reason = "no /proc/irq entry";

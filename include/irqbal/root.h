@@ -13,6 +13,10 @@ struct irqbal_root {
         int dirfd;
 };
 
+/* The kernel's IRQ directory (one subdirectory per IRQ, default_smp_affinity), for
+ * every path built under it, the tests' included. */
+#define PROC_IRQ "/proc/irq"
+
 /* A buffer reused across reads, so that steady-state cycles do not allocate. */
 struct textbuf {
         char *data;  /* NUL-terminated */

@@ -311,7 +311,7 @@ START_TEST(housekeeping_moves_irqs_and_the_default_onto_its_cpus)
         char *default_path = g_build_filename(fake, "proc", "irq", "default_smp_affinity", NULL), *text;
         struct run r;
 
-        tl_write(fake, "proc/irq/default_smp_affinity", "f\n");
+        tl_write_proc_irq(fake, "default_smp_affinity", "f\n");
         r = irqbald(true, "--root", fake, "--topology=synthetic:pu:4", "-o", "-w", "0.1",
                     "--policy=housekeeping", NULL);
         ck_assert_msg(r.status == 0, "irqbald failed: %s", r.err);

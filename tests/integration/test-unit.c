@@ -2,7 +2,7 @@
 /* The packaging as systemd, dbus-daemon and man see it: the unit passes
  * `systemd-analyze verify` and scores an exposure of at most 1.5 in
  * `systemd-analyze security`, has the service settings DESIGN.md §5 asks for and neither
- * of the two that break /proc/irq; the D-Bus policy denies by default; the man pages
+ * of the two that break IRQ affinity writes; the D-Bus policy denies by default; the man pages
  * format without a warning. */
 #include <glib.h>
 #include <stdio.h>
@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "irqbal/root.h"
 #include "testlib.h"
 
 /* irqbalance's unit scores 1.6 (issue 4): ours must do better. */
@@ -147,15 +148,15 @@ START_TEST(unit_has_the_service_settings)
         assert_setting(unit, "CapabilityBoundingSet", "");
         v = unit_values(unit, "ReadWritePaths");
         ck_assert_uint_eq(v->len, 1);
-        ck_assert_msg(strstr(g_ptr_array_index(v, 0), "/proc/irq"),
-                      "the unit must leave /proc/irq writable");
+        ck_assert_msg(strstr(g_ptr_array_index(v, 0), PROC_IRQ),
+                      "the unit must leave %s writable", PROC_IRQ);
         g_ptr_array_unref(v);
         v = unit_values(unit, "ExecStart");
         ck_assert_uint_eq(v->len, 1);
         ck_assert_msg(g_str_has_suffix(g_ptr_array_index(v, 0), "/irqbald --foreground"),
                       "ExecStart=%s", (char *) g_ptr_array_index(v, 0));
         g_ptr_array_unref(v);
-        /* Anywhere, comments included: these two break /proc/irq writes or start-up. */
+        /* Anywhere, comments included: these two break IRQ affinity writes or start-up. */
         ck_assert_msg(!strstr(unit, "ProtectKernelTunables="), "the unit must not set ProtectKernelTunables=");
         ck_assert_msg(!strstr(unit, "PrivateUsers="), "the unit must not set PrivateUsers=");
         free(unit);

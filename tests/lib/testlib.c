@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "irqbal/root.h"
 #include "testlib.h"
 
 static const char *top_srcdir(void)
@@ -163,7 +164,7 @@ char *tl_proc_irq_file(const char *fake_root, const char *name)
 
         /* A guard, not a convenience: tests never touch this machine's IRQs. */
         ck_assert_msg(fake_root[0] && strcmp(fake_root, "/") != 0, "not a fake root: '%s'", fake_root);
-        ck_assert_int_ge(asprintf(&path, "%s/proc/irq/%s", fake_root, name), 0);
+        ck_assert_int_ge(asprintf(&path, "%s" PROC_IRQ "/%s", fake_root, name), 0);
         return path;
 }
 

@@ -31,13 +31,13 @@ char *tl_unpack_capture(const char *name, char **ret_tmpdir);
 /* A datagram socket bound at PATH, as systemd's NOTIFY_SOCKET: the test reads what the
  * daemon sends with sd_notify(). Aborts the test if it cannot. */
 int tl_notify_socket(const char *path);
-/* FAKE_ROOT/proc/irq/NAME ("default_smp_affinity", "26"), malloc'd: the code under test
- * runs with a root, so its IRQ files are these, never the machine's. */
+/* NAME ("default_smp_affinity", "26") in FAKE_ROOT's PROC_IRQ (irqbal/root.h), malloc'd:
+ * the code under test runs with a root, so its IRQ files are these, never the
+ * machine's. */
 char *tl_proc_irq_file(const char *fake_root, const char *name);
-/* FAKE_ROOT/proc/irq/IRQ/FILE, malloc'd. */
+/* IRQ/FILE in FAKE_ROOT's PROC_IRQ, malloc'd. */
 char *tl_irq_file(const char *fake_root, unsigned irq, const char *file);
-/* Writes FAKE_ROOT/proc/irq/NAME, FAKE_ROOT/proc/irq/IRQ/FILE (creating directories)
- * with printf-formatted content. */
+/* Writes those two (creating directories) with printf-formatted content. */
 void tl_write_proc_irq(const char *fake_root, const char *name, const char *fmt, ...) _printf_(3, 4);
 void tl_write_irq_file(const char *fake_root, unsigned irq, const char *file, const char *fmt, ...)
         _printf_(4, 5);
