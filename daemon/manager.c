@@ -533,7 +533,8 @@ static void log_dry_run(const struct manager *m, const struct plan *plan)
         for (size_t i = 0; i < plan->n; i++) {
                 const struct placement *p = &plan->items[i];
                 const struct irq *irq = inventory_find_next(&m->obs.inv, p->irq, &at_irq);
-                const struct placement *before = m->have_plan ? plan_find_next(&m->plan, p->irq, &at_before) : NULL;
+                const struct placement *before = m->have_plan ?
+                                                 plan_find_next(&m->plan, p->irq, &at_before) : NULL;
                 _cleanup_free_ char *from = NULL, *to = NULL;
 
                 if (!irq || hwloc_bitmap_isequal(irq->affinity, p->cpus) ||

@@ -708,9 +708,11 @@ static int reserve_class_and_group(struct balancer *s)
         s->table_mask = cap - 1;
         for (size_t c = 0; c < s->n_classes; c++)
                 s->class_table[free_slot(s, s->class_table, s->classes[c].hash)] = c + 1;
-        for (size_t g = 0; g < s->n_groups; g++)
-                s->group_table[free_slot(s, s->group_table, group_key(s, s->groups[g].cls, s->groups[g].dev))] =
-                        g + 1;
+        for (size_t g = 0; g < s->n_groups; g++) {
+                uint64_t key = group_key(s, s->groups[g].cls, s->groups[g].dev);
+
+                s->group_table[free_slot(s, s->group_table, key)] = g + 1;
+        }
         return 0;
 }
 

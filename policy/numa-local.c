@@ -212,10 +212,12 @@ static int numa_local_plan(const struct policy_input *in, struct plan *ret)
                         }
                         cpu = ring_cpu(t, &local, q->allowed, pos);
                         if (cpu >= 0 && node >= 0)
-                                plan_set_reason(ret, p, "node %d (device), queue %zu of the device: core %zu of %zu",
+                                plan_set_reason(ret, p,
+                                                "node %d (device), queue %zu of the device: core %zu of %zu",
                                                 q->node, pos, pos % local.n, local.n);
                         else if (cpu >= 0)
-                                plan_set_reason(ret, p, "no device node, queue %zu of the device: core %zu of %zu",
+                                plan_set_reason(ret, p,
+                                                "no device node, queue %zu of the device: core %zu of %zu",
                                                 pos, pos % local.n, local.n);
                         pos++;
                 }

@@ -26,8 +26,8 @@ struct irq_inventory {
 /* Builds the inventory from a parsed /proc/interrupts plus the files of
  * /sys/kernel/irq/N/, /proc/irq/N/ and the PCI devices' msi_irqs and irq files, all
  * under ROOT. The topology (may be NULL) gives PCI device locality. The masks go to
- * MASKS, which must outlive the inventory, or to a pool of its own (NULL). Per-IRQ problems are logged and
- * skip that IRQ's detail, never the whole inventory. */
+ * MASKS, which must outlive the inventory, or to a pool of its own (NULL). Per-IRQ
+ * problems are logged and skip that IRQ's detail, never the whole inventory. */
 int inventory_scan(const struct irqbal_root *root, const struct interrupts_table *table,
                    const struct topology *topo, struct mask_pool *masks,
                    struct irq_inventory *ret);
@@ -38,10 +38,11 @@ void inventory_done(struct irq_inventory *inv);
  * DESIGN.md §4.7). */
 void inventory_refresh_placement(const struct irqbal_root *root, struct irq_inventory *inv);
 
-/* Re-reads one IRQ of INV's affinity and returns whether it changed. Its effective affinity is read again when EFFECTIVE (a move irqbald wrote,
- * DESIGN.md §4.4) or when the affinity changed: otherwise the kernel has no reason to
- * have picked another CPU, short of a CPU going offline, after which every IRQ is read
- * with inventory_refresh_placement(). */
+/* Re-reads the affinity of one IRQ of INV and returns whether it changed. Its effective
+ * affinity is read again when EFFECTIVE (a move irqbald wrote, DESIGN.md §4.4) or when
+ * the affinity changed: otherwise the kernel has no reason to have picked another CPU,
+ * short of a CPU going offline, after which every IRQ is read with
+ * inventory_refresh_placement(). */
 bool inventory_refresh_irq(const struct irqbal_root *root, struct irq_inventory *inv,
                            struct irq *irq, bool effective);
 

@@ -631,7 +631,8 @@ START_TEST(the_placements_expected_peak_has_no_noise)
         /* With noise, the step's peak moved off 0.02 and the expected one did not (the
          * ratio is over the step's bound, 6 significant digits in the JSON). */
         ck_assert_double_gt(fabs(peak - 0.02), 1e-4);
-        ck_assert_double_eq_tol(jv_num(jv_path(n, "phases[0].placed_expected_over_bound_last")) * bound, 0.02, 1e-6);
+        ck_assert_double_eq_tol(jv_num(jv_path(n, "phases[0].placed_expected_over_bound_last")) * bound, 0.02,
+                                1e-6);
 }
 END_TEST
 
