@@ -43,29 +43,119 @@ static int parse_cpus(const char *what, const char *s, hwloc_bitmap_t set)
         return 0;
 }
 
-/* The lowest online CPU of MASK, or -1. */
-static int first_online(const struct machine *m, hwloc_const_bitmap_t mask)
+static bool has_online(const struct machine *m, hwloc_const_bitmap_t mask)
 {
-        int cpu;
-
-        hwloc_bitmap_foreach_begin(cpu, mask)
-                if (hwloc_bitmap_isset(m->online, (unsigned) cpu))
-                        return cpu;
-        hwloc_bitmap_foreach_end();
-        return -1;
+        return hwloc_bitmap_intersects(mask, m->online);
 }
 
-/* x86: an IRQ stays where it is while that CPU is in its mask and online, else goes to
- * the lowest online CPU of the mask. */
+/* x86's vector allocator (kernel/irq/matrix.c) picks the CPU of the mask whose vector
+ * space is emptiest: matrix_find_best_cpu() takes the online CPU with the most vectors
+ * available, the first one on a tie. */
+static int most_available(const struct machine *m, hwloc_const_bitmap_t mask)
+{
+        int cpu, best = -1;
+
+        hwloc_bitmap_foreach_begin(cpu, mask)
+                if (hwloc_bitmap_isset(m->online, (unsigned) cpu) &&
+                    (best < 0 || m->vectors_taken[cpu] < m->vectors_taken[best]))
+                        best = cpu;
+        hwloc_bitmap_foreach_end();
+        return best;
+}
+
+/* A managed IRQ starts on the online CPU of its mask with the fewest managed IRQs
+ * started (matrix_find_best_cpu_managed(): it compares with ">", so the LAST such CPU
+ * on a tie). This is what spreads queue k of several controllers, which share a mask,
+ * over that mask's CPUs. */
+static int fewest_managed(const struct machine *m, hwloc_const_bitmap_t mask)
+{
+        int cpu, best = -1;
+
+        hwloc_bitmap_foreach_begin(cpu, mask)
+                if (hwloc_bitmap_isset(m->online, (unsigned) cpu) &&
+                    (best < 0 || m->managed_started[cpu] <= m->managed_started[best]))
+                        best = cpu;
+        hwloc_bitmap_foreach_end();
+        return best;
+}
+
+static unsigned *started_count(struct machine *m, const struct sim_irq *irq, int cpu)
+{
+        return irq->managed ? &m->managed_started[cpu] : &m->vectors_taken[cpu];
+}
+
+/* Moves IRQ to CPU (-1: nowhere, shut down) in the matrix and in its effective set. */
+static void start_on(struct machine *m, struct sim_irq *irq, int cpu)
+{
+        int cur = hwloc_bitmap_first(irq->effective);
+
+        if (cur >= 0)
+                (*started_count(m, irq, cur))--;
+        hwloc_bitmap_zero(irq->effective);
+        if (cpu >= 0) {
+                hwloc_bitmap_set(irq->effective, (unsigned) cpu);
+                (*started_count(m, irq, cpu))++;
+        }
+}
+
+/* The CPUs of NUMA node NODE, or NULL: no such node. */
+static hwloc_const_bitmap_t node_cpus(const struct machine *m, int node)
+{
+        for (size_t n = 0; n < m->topo->n_nodes; n++)
+                if (m->topo->nodes[n].os_index == node)
+                        return m->topo->nodes[n].cpus;
+        return NULL;
+}
+
+/* A non-managed IRQ's first CPU (assign_irq_vector_any_locked()): one of its mask on
+ * its device's node if there is one online, else one of its mask. */
+static int activation_cpu(struct machine *m, const struct sim_irq *irq)
+{
+        hwloc_const_bitmap_t local = node_cpus(m, irq->node);
+        int cpu = -1;
+
+        if (local) {
+                hwloc_bitmap_and(m->scratch, local, irq->mask);
+                cpu = most_available(m, m->scratch);
+        }
+        return cpu >= 0 ? cpu : most_available(m, irq->mask);
+}
+
+/* x86 (assign_vector_locked(), assign_managed_vector()): an IRQ stays where it is while
+ * that CPU is in its mask and online; else the allocator picks a CPU of the mask. */
 static void place(struct machine *m, struct sim_irq *irq)
 {
         int cur = hwloc_bitmap_first(irq->effective);
-        int cpu = cur >= 0 && hwloc_bitmap_isset(irq->mask, (unsigned) cur) &&
-                  hwloc_bitmap_isset(m->online, (unsigned) cur) ? cur : first_online(m, irq->mask);
 
-        hwloc_bitmap_zero(irq->effective);
-        if (cpu >= 0)
-                hwloc_bitmap_set(irq->effective, (unsigned) cpu);
+        if (cur >= 0 && hwloc_bitmap_isset(irq->mask, (unsigned) cur) &&
+            hwloc_bitmap_isset(m->online, (unsigned) cur))
+                return;
+        if (irq->managed)
+                start_on(m, irq, fewest_managed(m, irq->mask));
+        else
+                start_on(m, irq, cur < 0 ? activation_cpu(m, irq) : most_available(m, irq->mask));
+}
+
+/* The matrix from the IRQs' state: what a round of place() calls starts from. An IRQ
+ * that is not registered holds no vector. */
+static void vectors_recount(struct machine *m)
+{
+        memset(m->vectors_taken, 0, m->ncpus * sizeof(*m->vectors_taken));
+        memset(m->managed_started, 0, m->ncpus * sizeof(*m->managed_started));
+        for (size_t i = 0; i < m->n_irqs; i++) {
+                const struct sim_irq *irq = &m->irqs[i];
+                int started = hwloc_bitmap_first(irq->effective), cpu;
+
+                if (!irq->present)
+                        continue;
+                /* irq_matrix_reserve_managed(): one vector on every CPU of the mask. */
+                if (irq->managed)
+                        hwloc_bitmap_foreach_begin(cpu, irq->mask)
+                                m->vectors_taken[cpu]++;
+                        hwloc_bitmap_foreach_end();
+                if (started >= 0)
+                        (*started_count(m, irq, started))++;
+        }
 }
 
 /* The kernel's spreading of managed vectors: the possible CPUs, node by node, cut into
@@ -127,14 +217,12 @@ static int init_irq(struct machine *m, struct sim_irq *irq, const char *mask)
 
                 if (r < 0)
                         return r;
-                if (first_online(m, irq->mask) < 0)
+                if (!has_online(m, irq->mask))
                         return log_error_errno(EINVAL, "IRQ %u: Mask=%s has no online CPU.", irq->number, mask);
         } else {
                 hwloc_bitmap_copy(irq->mask, m->possible);
         }
         hwloc_bitmap_copy(irq->original, irq->mask);
-        place(m, irq);
-        irq->shutdown = irq->managed && hwloc_bitmap_iszero(irq->effective);
         return 0;
 }
 
@@ -149,14 +237,12 @@ static int add_devices(struct machine *m, const struct scenario *s, GArray *irqs
                 sd->sc = d;
                 sd->local = hwloc_bitmap_dup(m->possible);
                 if (d->node >= 0) {
-                        size_t n;
+                        hwloc_const_bitmap_t cpus = node_cpus(m, d->node);
 
-                        for (n = 0; n < m->topo->n_nodes && m->topo->nodes[n].os_index != d->node; n++)
-                                ;
-                        if (n == m->topo->n_nodes)
+                        if (!cpus)
                                 return log_error_errno(EINVAL, "Device %s: the topology has no NUMA node %d.",
                                                        d->name, d->node);
-                        hwloc_bitmap_copy(sd->local, m->topo->nodes[n].cpus);
+                        hwloc_bitmap_copy(sd->local, cpus);
                 }
                 for (unsigned q = 0; q < d->queues; q++) {
                         struct sim_irq irq = {
@@ -182,8 +268,6 @@ static int add_devices(struct machine *m, const struct scenario *s, GArray *irqs
 
                                 managed_spread(m, q, d->queues, p->mask);
                                 hwloc_bitmap_copy(p->original, p->mask);
-                                place(m, p);
-                                p->shutdown = hwloc_bitmap_iszero(p->effective);
                         }
                 }
         }
@@ -243,6 +327,21 @@ static int init_cpus(struct machine *m, const struct scenario *s)
         return 0;
 }
 
+/* The drivers start their IRQs in IRQ order; every managed IRQ's reservation is made
+ * first, as a device reserves all its vectors before it starts one. */
+static void boot(struct machine *m)
+{
+        vectors_recount(m);
+        for (size_t i = 0; i < m->n_irqs; i++) {
+                struct sim_irq *irq = &m->irqs[i];
+
+                if (!irq->present)
+                        continue;
+                place(m, irq);
+                irq->shutdown = irq->managed && hwloc_bitmap_iszero(irq->effective);
+        }
+}
+
 int machine_new(const struct scenario *s, struct topology *topo, struct machine **ret)
 {
         struct machine *m = g_new0(struct machine, 1);
@@ -259,7 +358,10 @@ int machine_new(const struct scenario *s, struct topology *topo, struct machine 
                 m->load = g_new0(double, m->ncpus);
                 m->cpu_time = g_new0(double, 4 * (size_t) m->ncpus);
                 m->softirqs = g_new0(uint64_t, N_SOFTIRQS * (size_t) m->ncpus);
-                r = add_devices(m, s, irqs);
+                m->vectors_taken = g_new0(unsigned, m->ncpus);
+                m->managed_started = g_new0(unsigned, m->ncpus);
+                m->scratch = hwloc_bitmap_alloc();
+                r = m->scratch ? add_devices(m, s, irqs) : -ENOMEM;
         }
         if (r == 0)
                 r = add_irqs(m, s, irqs);
@@ -278,6 +380,7 @@ int machine_new(const struct scenario *s, struct topology *topo, struct machine 
                 machine_free(m);
                 return r;
         }
+        boot(m);
         *ret = m;
         return 0;
 }
@@ -304,6 +407,9 @@ void machine_free(struct machine *m)
         g_free(m->load);
         g_free(m->cpu_time);
         g_free(m->softirqs);
+        g_free(m->vectors_taken);
+        g_free(m->managed_started);
+        hwloc_bitmap_free(m->scratch);
         hwloc_bitmap_free(m->possible);
         hwloc_bitmap_free(m->online);
         hwloc_bitmap_free(m->isolated);
@@ -355,7 +461,9 @@ static void add_irq(struct machine *m, struct sim_irq *irq, _unused_ const struc
 static void remove_irq(_unused_ struct machine *m, struct sim_irq *irq,
                        _unused_ const struct sc_event *ev)
 {
+        /* Its vector goes with its descriptor; a new one starts afresh (activation_cpu()). */
         irq->present = false;
+        hwloc_bitmap_zero(irq->effective);
 }
 
 static void pin_irq(struct machine *m, struct sim_irq *irq, const struct sc_event *ev)
@@ -376,16 +484,19 @@ static void pin_irq(struct machine *m, struct sim_irq *irq, const struct sc_even
 static void cpus_offline(struct machine *m, hwloc_const_bitmap_t cpus)
 {
         hwloc_bitmap_andnot(m->online, m->online, cpus);
+        vectors_recount(m);
         for (size_t i = 0; i < m->n_irqs; i++) {
                 struct sim_irq *irq = &m->irqs[i];
 
+                if (!irq->present)
+                        continue;
                 if (irq->managed) {
                         place(m, irq);
                         irq->shutdown = hwloc_bitmap_iszero(irq->effective);
                         continue;
                 }
                 /* "Broken affinity": the kernel widens the mask to every online CPU. */
-                if (first_online(m, irq->mask) < 0) {
+                if (!has_online(m, irq->mask)) {
                         hwloc_bitmap_copy(irq->mask, m->online);
                         if (!irq->daemon_wrote)
                                 hwloc_bitmap_copy(irq->original, irq->mask);
@@ -398,11 +509,12 @@ static void cpus_offline(struct machine *m, hwloc_const_bitmap_t cpus)
 static void cpus_online(struct machine *m, hwloc_const_bitmap_t cpus)
 {
         hwloc_bitmap_or(m->online, m->online, cpus);
+        vectors_recount(m);
         for (size_t i = 0; i < m->n_irqs; i++) {
                 struct sim_irq *irq = &m->irqs[i];
 
                 /* Managed IRQs start up again; other masks stay as the offline left them. */
-                if (irq->managed && irq->shutdown) {
+                if (irq->present && irq->managed && irq->shutdown) {
                         place(m, irq);
                         irq->shutdown = hwloc_bitmap_iszero(irq->effective);
                 }
@@ -480,7 +592,7 @@ int machine_set_mask(struct machine *m, struct sim_irq *irq, hwloc_const_bitmap_
 {
         if (irq->managed)
                 return -EPERM;
-        if (first_online(m, mask) < 0)
+        if (!has_online(m, mask))
                 return -EINVAL;
         hwloc_bitmap_copy(irq->mask, mask);
         return 0;
@@ -505,6 +617,7 @@ void machine_step(struct machine *m, double noise)
         unsigned cpu;
 
         memset(m->load, 0, m->ncpus * sizeof(*m->load));
+        vectors_recount(m);
         for (size_t i = 0; i < m->n_irqs; i++) {
                 struct sim_irq *irq = &m->irqs[i];
                 /* Drawn for every IRQ, present or not, so that one IRQ's events do not

@@ -59,6 +59,12 @@ struct machine {
         bool irq_time;                  /* IRQ work counts as irq time, not system */
         uint64_t *softirqs;             /* [softirq * ncpus + cpu] */
         uint64_t intr_total;
+        /* x86's vector matrix, as far as it picks CPUs: per CPU, the vectors that count
+         * against "available" (non-managed IRQs started there, and a reservation for
+         * each managed IRQ whose mask holds the CPU), and the managed IRQs started
+         * there. Rebuilt before each round of placements (vectors_recount()). */
+        unsigned *vectors_taken, *managed_started;
+        hwloc_bitmap_t scratch;
 };
 
 /* Builds the machine from the scenario on topology TOPO (taken over). */

@@ -278,6 +278,74 @@ START_TEST(x86_delivers_to_one_cpu_of_the_mask)
 }
 END_TEST
 
+/* The effective CPU of IRQ N in ROOT's files, as a number. */
+static int effective_cpu(const char *root, unsigned n)
+{
+        g_autofree char *rel = g_strdup_printf("proc/irq/%u/effective_affinity_list", n);
+        g_autofree char *text = read_root(root, rel);
+        char *end;
+        long cpu = strtol(text, &end, 10);
+
+        ck_assert_msg(end != text && !*end, "IRQ %u: effective \"%s\" is not one CPU", n, text);
+        return (int) cpu;
+}
+
+START_TEST(x86_starts_irqs_on_the_emptiest_cpu_of_their_node)
+{
+        g_autofree char *dir = tl_mkdtemp(), *root = g_build_filename(dir, "root", NULL);
+        /* Node 0 = CPUs 0-3, node 1 = 4-7. */
+        const char *text =
+                "[Machine]\nTopology=synthetic:pack:1 numa:2 core:2 pu:2\nStep=10\n"
+                "[Irq 20]\nName=a\nRate=10\nMask=2-3\n[Irq 21]\nName=b\nRate=10\nMask=2-3\n"
+                "[Irq 22]\nName=c\nRate=10\n"
+                "[Device eth0]\nAddress=0000:81:00.0\nNode=1\nClass=net\nQueues=6\nFirstIrq=100\nRate=10\n"
+                "[Phase p]\nSteps=1\n";
+        const char *const extra[] = { NULL };
+        g_autofree char *out = run_sim(dir, root, text, extra);
+        /* Round-robin over the node by vectors taken, the lowest CPU on a tie: all six
+         * queues on CPU 4, as "the lowest CPU of the mask" would put them, is not x86. */
+        const int eth0[] = { 4, 5, 6, 7, 4, 5 };
+
+        ck_assert_int_eq(effective_cpu(root, 20), 2);
+        ck_assert_int_eq(effective_cpu(root, 21), 3);     /* 2 holds IRQ 20 */
+        ck_assert_int_eq(effective_cpu(root, 22), 0);     /* no node: its whole mask */
+        for (unsigned q = 0; q < G_N_ELEMENTS(eth0); q++)
+                ck_assert_int_eq(effective_cpu(root, 100 + q), eth0[q]);
+        tl_rmtree(dir);
+}
+END_TEST
+
+START_TEST(managed_irqs_start_where_fewest_managed_ones_are)
+{
+        g_autofree char *dir = tl_mkdtemp(), *root = g_build_filename(dir, "root", NULL);
+        /* Two controllers, two queues each: queue 0 of both has CPUs 0-3, queue 1 4-7.
+         * nvme2's ten queues on eight CPUs reserve two vectors on CPUs 0 and 1. */
+        g_autofree char *text = g_strconcat(machine_8cpu,
+                "[Device nvme0]\nAddress=0000:01:00.0\nClass=storage\nQueues=2\nFirstIrq=60\nManaged=yes\nRate=10\n"
+                "[Device nvme1]\nAddress=0000:02:00.0\nClass=storage\nQueues=2\nFirstIrq=70\nManaged=yes\nRate=10\n"
+                "[Phase p]\nSteps=1\n", NULL);
+        g_autofree char *reserved = g_strconcat(machine_8cpu,
+                "[Device nvme2]\nAddress=0000:03:00.0\nClass=storage\nQueues=10\nFirstIrq=60\nManaged=yes\nRate=10\n"
+                "[Irq 90]\nName=late\nRate=10\nMask=0-2\n[Phase p]\nSteps=1\n", NULL);
+        const char *const extra[] = { NULL };
+        g_autofree char *out = run_sim(dir, root, text, extra), *out2 = NULL;
+
+        /* The last CPU of the mask on a tie (matrix_find_best_cpu_managed()). */
+        ck_assert_int_eq(effective_cpu(root, 60), 3);
+        ck_assert_int_eq(effective_cpu(root, 61), 7);
+        ck_assert_int_eq(effective_cpu(root, 70), 2);
+        ck_assert_int_eq(effective_cpu(root, 71), 6);
+
+        /* A managed IRQ's reservation counts on every CPU of its mask, started or not:
+         * a non-managed IRQ goes where fewer are reserved. */
+        out2 = run_sim(dir, root, reserved, extra);
+        ck_assert_int_eq(effective_cpu(root, 68), 0);
+        ck_assert_int_eq(effective_cpu(root, 69), 1);
+        ck_assert_int_eq(effective_cpu(root, 90), 2);
+        tl_rmtree(dir);
+}
+END_TEST
+
 START_TEST(lockstep_takes_the_daemons_write_at_the_next_step)
 {
         g_autofree char *dir = tl_mkdtemp(), *root = g_build_filename(dir, "root", NULL);
@@ -341,6 +409,7 @@ START_TEST(offline_breaks_masks_and_online_does_not_restore_them)
         g_autofree char *dir = tl_mkdtemp(), *root = g_build_filename(dir, "root", NULL);
         g_autofree char *off = g_strconcat(machine_8cpu,
                 "[Irq 20]\nName=dev\nRate=10\nMask=6-7\n[Irq 21]\nName=other\nRate=10\nMask=1\n"
+                "[Irq 22]\nName=third\nRate=10\nMask=0\n"
                 "[Phase a]\nSteps=1\n[Phase b]\nSteps=1\nOffline=6-7\n", NULL);
         g_autofree char *on = g_strconcat(off, "[Phase c]\nSteps=1\nOnline=6-7\n", NULL);
         const char *const extra[] = { NULL };
@@ -357,7 +426,8 @@ START_TEST(offline_breaks_masks_and_online_does_not_restore_them)
         ck_assert_str_eq(online, "0-5");
         ck_assert_str_eq(mask, "0-5");
         ck_assert_str_eq(other, "1");     /* still has an online CPU: untouched */
-        ck_assert_str_eq(eff, "0");
+        /* The broken IRQ goes to the first CPU with no vector taken, not to CPU 0. */
+        ck_assert_str_eq(eff, "2");
         interrupts_table_done(&t);
 
         out2 = run_sim(dir, root, on, extra);
@@ -849,6 +919,8 @@ Suite *test_suite(void)
         tcase_add_test(tc, root_reads_like_the_kernels);
         tcase_add_test(tc, irq_time_is_counted_only_with_irq_time_accounting);
         tcase_add_test(tc, x86_delivers_to_one_cpu_of_the_mask);
+        tcase_add_test(tc, x86_starts_irqs_on_the_emptiest_cpu_of_their_node);
+        tcase_add_test(tc, managed_irqs_start_where_fewest_managed_ones_are);
         tcase_add_test(tc, lockstep_takes_the_daemons_write_at_the_next_step);
         tcase_add_test(tc, counters_wrap_at_32_bits);
         tcase_add_test(tc, offline_breaks_masks_and_online_does_not_restore_them);
