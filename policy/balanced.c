@@ -11,9 +11,9 @@
  * on their CPUs.
  *
  * Hysteresis: every IRQ starts where it is (the previous plan's CPU, else its current
- * CPU when that is a single one); IRQs that must move (no place yet, CPU not allowed
- * any more, off their node) are placed as above on top of the kept ones, so that one
- * cycle converges. Then CPUs are visited hottest first, and an IRQ leaves CPU A for
+ * CPU when that is a single one, unless the caller asks for it to be placed afresh);
+ * IRQs that must move (no place yet, CPU not allowed any more, off their node) are
+ * placed as above on top of the kept ones, so that one cycle converges. Then CPUs are visited hottest first, and an IRQ leaves CPU A for
  * the CPU it would be placed on only when A is the most loaded CPU it may use and the
  * move cuts max(load A, load of the target) by at least params->hysteresis of load A;
  * rounds of visits repeat until one moves nothing, so the same loads next cycle move
@@ -785,7 +785,7 @@ static int prepare(struct balancer *s, size_t k, const int *devs)
         b->origin = ORIGIN_NEW;
         if (q->previous >= 0)
                 cand = q->previous;
-        else if (q->current)
+        else if (q->current && !q->place_afresh)
                 cand = cpuset_single_cpu(q->current);
         if (cand < 0)
                 return 0;
