@@ -478,7 +478,8 @@ static int build_policy_input(struct manager *m, struct policy_input *in)
                         .allowed = allowed,
                         .current = placement_seen(irq),
                         .hint = irq->hint,
-                        .previous = m->place_afresh ? -1 : previous_cpu(m, irq->number, &plan_cursor),
+                        .previous = m->place_afresh ? -1 :
+                                    previous_cpu(m, irq->number, &plan_cursor),
                         .place_afresh = m->place_afresh,
                         .policy = e->policy ? policy_find(e->policy) : NULL,
                         .exclusive = e->exclusive,

@@ -13,14 +13,16 @@
  * Hysteresis: every IRQ starts where it is (the previous plan's CPU, else its current
  * CPU when that is a single one, unless the caller asks for it to be placed afresh);
  * IRQs that must move (no place yet, CPU not allowed any more, off their node) are
- * placed as above on top of the kept ones, so that one cycle converges. Then CPUs are visited hottest first, and an IRQ leaves CPU A for
- * the CPU it would be placed on only when A is the most loaded CPU it may use and the
- * move cuts max(load A, load of the target) by at least params->hysteresis of load A;
- * rounds of visits repeat until one moves nothing, so the same loads next cycle move
- * nothing. The test is on the peak of each IRQ's own domain (its node) rather than of
- * the machine, so that an imbalance inside one node counts even when another node
- * holds the peak, and single moves replace a from-scratch plan, which would reshuffle
- * every IRQ for a gain of the size of the measurement noise.
+ * placed as above on top of the kept ones, so that one cycle converges. Then CPUs are
+ * visited hottest first, and an IRQ leaves CPU A for the CPU it would be placed on only
+ * when A is the most loaded CPU it may use and the move cuts max(load A, load of the
+ * target) by at least params->hysteresis of load A; rounds of visits repeat until one
+ * moves nothing, so the same loads next cycle move nothing. The test is on the peak of
+ * each IRQ's own domain (its node) rather than of the machine, so that an imbalance
+ * inside one node counts even when another node holds the peak, and single moves
+ * replace a from-scratch plan, which would reshuffle every IRQ for a gain of the size of
+ * the measurement noise (the caller asks for one from-scratch plan, when the first
+ * loads are known: place_afresh).
  *
  * Finding the best CPU without a scan: the CPUs any IRQ may take get positions, node
  * after node, and a segment tree over the positions holds each range's best CPU in the
