@@ -488,21 +488,23 @@ static void cpus_offline(struct machine *m, hwloc_const_bitmap_t cpus)
         for (size_t i = 0; i < m->n_irqs; i++) {
                 struct sim_irq *irq = &m->irqs[i];
 
-                if (!irq->present)
-                        continue;
                 if (irq->managed) {
-                        place(m, irq);
-                        irq->shutdown = hwloc_bitmap_iszero(irq->effective);
+                        if (irq->present) {
+                                place(m, irq);
+                                irq->shutdown = hwloc_bitmap_iszero(irq->effective);
+                        }
                         continue;
                 }
-                /* "Broken affinity": the kernel widens the mask to every online CPU. */
+                /* "Broken affinity": the kernel widens the mask to every online CPU (of
+                 * an IRQ yet to appear too, so that it has a CPU to start on). */
                 if (!has_online(m, irq->mask)) {
                         hwloc_bitmap_copy(irq->mask, m->online);
                         if (!irq->daemon_wrote)
                                 hwloc_bitmap_copy(irq->original, irq->mask);
                 }
                 /* The dying CPU's IRQs move off it now, not at their next interrupt. */
-                place(m, irq);
+                if (irq->present)
+                        place(m, irq);
         }
 }
 

@@ -441,6 +441,27 @@ START_TEST(offline_breaks_masks_and_online_does_not_restore_them)
 }
 END_TEST
 
+/* An IRQ yet to appear whose mask went offline meanwhile starts on an online CPU. */
+START_TEST(an_irq_added_after_its_cpus_went_offline_starts_online)
+{
+        g_autofree char *dir = tl_mkdtemp(), *root = g_build_filename(dir, "root", NULL);
+        g_autofree char *text = g_strconcat(machine_8cpu,
+                "[Irq 20]\nName=late\nRate=10\nMask=6-7\nPresent=no\n"
+                "[Phase a]\nSteps=1\nOffline=6-7\n[Phase b]\nSteps=1\nAddIrq=20\n", NULL);
+        const char *const extra[] = { NULL };
+        g_autofree char *out = run_sim(dir, root, text, extra);
+        g_autofree char *mask = read_root(root, "proc/irq/20/smp_affinity_list");
+        struct interrupts_table t;
+
+        ck_assert_str_eq(mask, "0-5");
+        ck_assert_int_eq(effective_cpu(root, 20), 0);
+        parse_interrupts(root, &t);
+        ck_assert_uint_eq(interrupts_find(&t, 20)->total, 100);
+        interrupts_table_done(&t);
+        tl_rmtree(dir);
+}
+END_TEST
+
 START_TEST(managed_irqs_are_read_only_and_shut_down_with_their_cpus)
 {
         g_autofree char *dir = tl_mkdtemp(), *root = g_build_filename(dir, "root", NULL);
@@ -924,6 +945,7 @@ Suite *test_suite(void)
         tcase_add_test(tc, lockstep_takes_the_daemons_write_at_the_next_step);
         tcase_add_test(tc, counters_wrap_at_32_bits);
         tcase_add_test(tc, offline_breaks_masks_and_online_does_not_restore_them);
+        tcase_add_test(tc, an_irq_added_after_its_cpus_went_offline_starts_online);
         tcase_add_test(tc, managed_irqs_are_read_only_and_shut_down_with_their_cpus);
         tcase_add_test(tc, same_seed_same_files);
         tcase_add_test(tc, figures_of_a_hand_placed_layout);
