@@ -428,7 +428,8 @@ static int allowed_cpus(struct manager *m, size_t i, const struct irq *irq,
         return 0;
 }
 
-static int build_policy_input(struct manager *m, struct policy_input *in)
+/* AFRESH: every IRQ is to be placed as new (policy_irq.place_afresh). */
+static int build_policy_input(struct manager *m, struct policy_input *in, bool afresh)
 {
         const struct irq_inventory *inv = &m->obs.inv;
         hwloc_const_bitmap_t full = apply_full_cpus(m->apply);
@@ -478,9 +479,8 @@ static int build_policy_input(struct manager *m, struct policy_input *in)
                         .allowed = allowed,
                         .current = placement_seen(irq),
                         .hint = irq->hint,
-                        .previous = m->place_afresh ? -1 :
-                                    previous_cpu(m, irq->number, &plan_cursor),
-                        .place_afresh = m->place_afresh,
+                        .previous = previous_cpu(m, irq->number, &plan_cursor),
+                        .place_afresh = afresh,
                         .policy = e->policy ? policy_find(e->policy) : NULL,
                         .exclusive = e->exclusive,
                 };
@@ -633,7 +633,7 @@ int manager_plan_and_apply(struct manager *m)
         struct apply_stats stats = {};
         struct plan swap;
         size_t n_times, changed_loads;
-        bool settled, all_read, any_read;
+        bool settled, all_read, any_read, afresh = false;
         int r;
 
         r = refresh_placement_for_cycle(m, &any_read);
@@ -677,7 +677,7 @@ int manager_plan_and_apply(struct manager *m)
                  * the 1024 × 4096 machine with IRQ time, 1.56 × the lower bound kept
                  * against 1.41 placed anew, the constrained bound itself). It costs a
                  * write per IRQ at most, once; later plans keep what this one chose. */
-                m->place_afresh = m->settle_windows == SETTLE_WINDOWS;
+                afresh = m->settle_windows == SETTLE_WINDOWS;
         } else
                 changed_loads = load_update_planned(m->obs.inv.irqs, m->obs.inv.n);
         if (can_keep_plan(m, changed_loads)) {
@@ -688,13 +688,12 @@ int manager_plan_and_apply(struct manager *m)
                 m->cycles++;
                 return 0;
         }
-        r = build_policy_input(m, &in);
+        r = build_policy_input(m, &in, afresh);
         if (r < 0)
                 return log_error_errno(r, "Failed to prepare the policy input: %m");
         r = policy_plan_composed(m->settings.policy, &in, &m->next_plan);
         if (r < 0)
                 return log_error_errno(r, "Policy %s failed: %m", m->settings.policy->name);
-        m->place_afresh = false;
 
         r = apply_plan(m->apply, &m->obs.inv, &m->next_plan, &stats);
         if (r < 0) {
@@ -948,7 +947,7 @@ int manager_preview_plan(struct manager *m, struct plan *ret)
         int r;
 
         *ret = (struct plan) {};
-        r = build_policy_input(m, &in);
+        r = build_policy_input(m, &in, false);
         if (r < 0)
                 return r;
         return policy_plan_composed(m->settings.policy, &in, ret);

@@ -785,9 +785,11 @@ static int prepare(struct balancer *s, size_t k, const int *devs)
                    s->b[k - 1].group : group_of(s, b->cls, b->dev);
 
         b->origin = ORIGIN_NEW;
+        if (q->place_afresh)
+                return 0;
         if (q->previous >= 0)
                 cand = q->previous;
-        else if (q->current && !q->place_afresh)
+        else if (q->current)
                 cand = cpuset_single_cpu(q->current);
         if (cand < 0)
                 return 0;

@@ -46,7 +46,6 @@ struct manager {
                                          * were last read in full */
         struct load_costs costs;        /* devices' costs per interrupt, learnt */
         unsigned settle_windows;        /* measured windows planned with load_settle() */
-        bool place_afresh;              /* the next plan places every movable IRQ anew */
         uint64_t costs_generation;      /* the observer's generation they are bound to */
         bool placements_refreshed;      /* every placement was read since the last cycle
                                          * (manager_refresh_placement) */

@@ -24,9 +24,10 @@ struct policy_irq {
         int previous;            /* the CPU the last plan gave it, -1 if none */
         bool movable;
         bool exclusive;          /* from policy files (Exclusive=): see .policy */
-        /* Place it as a new IRQ: where it runs now is no choice worth keeping (the
-         * kernel's or an earlier run's placement, at the first plan on measured loads;
-         * see manager.c). previous is then -1. */
+        /* Place it as a new IRQ: neither the previous plan's CPU nor where it runs now
+         * is a choice worth keeping (at the first plan on measured loads, those were
+         * made without them; see manager.c). A policy that keeps IRQs where they are
+         * (balanced) keeps none of these. */
         bool place_afresh;
         const char *name;        /* action name, for queue order ("eth0-TxRx-3") */
         const char *device;      /* PCI address or NULL: IRQs of one device are spread */
