@@ -180,23 +180,18 @@ int mask_pool_set_cpu(struct mask_pool *pool, hwloc_const_bitmap_t *slot, unsign
 {
         struct entry *e = cpu <= INT_MAX ? single_at(pool, (int) cpu) : NULL;
         hwloc_bitmap_t set;
+        int r;
 
         if (e) {
                 if (*slot != e->set)
                         point(pool, slot, e);
                 return 0;
         }
+        /* Not held yet: mask_pool_set() makes its entry, listed by CPU from then on. */
         set = hwloc_bitmap_alloc();
-        if (!set || hwloc_bitmap_only(set, cpu) < 0) {
-                hwloc_bitmap_free(set);
-                return -ENOMEM;
-        }
-        e = add(pool, set);
+        r = set && hwloc_bitmap_only(set, cpu) == 0 ? mask_pool_set(pool, slot, set) : -ENOMEM;
         hwloc_bitmap_free(set);
-        if (!e)
-                return -ENOMEM;
-        point(pool, slot, e);
-        return 0;
+        return r;
 }
 
 size_t mask_pool_size(const struct mask_pool *pool)
