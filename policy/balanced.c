@@ -11,7 +11,9 @@
  * on their CPUs.
  *
  * Hysteresis: every IRQ starts where it is (the previous plan's CPU, else its current
- * CPU when that is a single one, unless the caller asks for it to be placed afresh);
+ * CPU when that is a single one, unless the caller asks for it to be placed afresh:
+ * then it is placed as new, but stays where it is if that CPU is as good as the one
+ * chosen);
  * IRQs that must move (no place yet, CPU not allowed any more, off their node) are
  * placed as above on top of the kept ones, so that one cycle converges. Then CPUs are
  * visited hottest first, and an IRQ leaves CPU A for the CPU it would be placed on only
@@ -42,7 +44,8 @@
  * allowed CPUs and node share them); O(K·C) to lay out the K distinct eligible sets (K
  * is the number of nodes plus one on most machines); O(C·(1 + G)) to build the trees.
  * A placement costs O(R·log C), R the runs of its class (1 for a whole node), plus
- * O(√I·log C) for a device without its own tree; a load change O(log C) for each of
+ * O(√I·log C) for a device without its own tree (and O(√I) to compare the CPU of one
+ * placed afresh with the choice); a load change O(log C) for each of
  * the at most 1 + G trees over the CPU. Rebalancing costs, per round, O(C log C) to
  * order the CPUs, O(I) gain tests, and one placement per group of IRQs (same class,
  * same device) on the hottest CPU of their class; a move re-tests the IRQs of the CPU
@@ -70,6 +73,7 @@ enum origin {
         ORIGIN_KEPT,       /* may stay where it is */
         ORIGIN_BANNED,     /* its CPU is not allowed any more */
         ORIGIN_OFF_NODE,   /* its CPU is outside its device's node */
+        ORIGIN_AFRESH,     /* placed as new, but stays if its CPU is as good */
 };
 
 /* Where an IRQ's eligible CPUs come from, for its reason. */
@@ -385,6 +389,25 @@ static size_t pick_few(struct balancer *s, const struct bal_irq *b)
         return s->cpu_at[best];
 }
 
+/* B's device's IRQs placed on core slot SLOT. */
+static unsigned dev_on_core(const struct balancer *s, const struct bal_irq *b, size_t slot)
+{
+        const struct bal_dev *d;
+        unsigned n = 0;
+
+        if (b->dev < 0)
+                return 0;
+        d = &s->devs[b->dev];
+        if (d->core)
+                return d->core[slot];
+        for (size_t j = d->first; j < d->first + d->n; j++) {
+                int t = s->b[s->dev_irqs[j]].target;
+
+                n += t >= 0 && s->m.slot_of[t] == slot;
+        }
+        return n;
+}
+
 /* The best CPU index for B among its eligible CPUs. */
 static size_t pick(struct balancer *s, const struct bal_irq *b)
 {
@@ -486,6 +509,26 @@ static void build_trees(struct balancer *s)
         s->built = true;
 }
 
+/* TO for B, unless B is placed afresh and its CPU is as good: the same effective load
+ * and no more of its device's IRQs on the core. A fresh plan is made to cut the peak,
+ * and a move between equals cuts nothing; most IRQs of a server are idle and weigh the
+ * same token load (IDLE_IRQ_LOAD), so without this the plan would shuffle them all. */
+static size_t stay_if_as_good(struct balancer *s, struct bal_irq *b, size_t to)
+{
+        size_t here;
+
+        if (b->origin != ORIGIN_AFRESH)
+                return to;
+        here = (size_t) loadmap_index(&s->m, (unsigned) b->old_cpu);
+        if (here == to ||
+            (effective(&s->m, here) <= effective(&s->m, to) + LOAD_EPSILON &&
+             dev_on_core(s, b, s->m.slot_of[here]) <= dev_on_core(s, b, s->m.slot_of[to]))) {
+                b->origin = ORIGIN_KEPT;
+                return here;
+        }
+        return to;
+}
+
 /* Kept IRQs where they are, then the others heaviest first. */
 static void place_all(struct balancer *s)
 {
@@ -501,8 +544,11 @@ static void place_all(struct balancer *s)
                         link_irq(s, k, (size_t) s->b[k].keep);
         /* From here on every load change reaches the trees. */
         build_trees(s);
-        for (size_t k = 0; k < s->n_lpt; k++)
-                link_irq(s, s->lpt[k], pick(s, &s->b[s->lpt[k]]));
+        for (size_t k = 0; k < s->n_lpt; k++) {
+                struct bal_irq *b = &s->b[s->lpt[k]];
+
+                link_irq(s, s->lpt[k], stay_if_as_good(s, b, pick(s, b)));
+        }
 }
 
 /* Is CPU index IDX the most loaded of class CLS? Once per class and visit. */
@@ -785,8 +831,6 @@ static int prepare(struct balancer *s, size_t k, const int *devs)
                    s->b[k - 1].group : group_of(s, b->cls, b->dev);
 
         b->origin = ORIGIN_NEW;
-        if (q->place_afresh)
-                return 0;
         if (q->previous >= 0)
                 cand = q->previous;
         else if (q->current)
@@ -799,6 +843,8 @@ static int prepare(struct balancer *s, size_t k, const int *devs)
                 b->origin = ORIGIN_BANNED;
         else if (!hwloc_bitmap_isset(s->elig, (unsigned) cand))
                 b->origin = ORIGIN_OFF_NODE;
+        else if (q->place_afresh)
+                b->origin = ORIGIN_AFRESH;
         else {
                 b->origin = ORIGIN_KEPT;
                 b->keep = loadmap_index(&s->m, (unsigned) cand);

@@ -25,9 +25,10 @@ struct policy_irq {
         bool movable;
         bool exclusive;          /* from policy files (Exclusive=): see .policy */
         /* Place it as a new IRQ: neither the previous plan's CPU nor where it runs now
-         * is a choice worth keeping (at the first plan on measured loads, those were
-         * made without them; see manager.c). A policy that keeps IRQs where they are
-         * (balanced) keeps none of these. */
+         * is a choice worth keeping for itself (at the first plan on measured loads,
+         * those were made without them; see manager.c). A policy that keeps IRQs where
+         * they are (balanced) leaves such an IRQ there only when that CPU is as good
+         * as the one it would choose. */
         bool place_afresh;
         const char *name;        /* action name, for queue order ("eth0-TxRx-3") */
         const char *device;      /* PCI address or NULL: IRQs of one device are spread */

@@ -614,6 +614,40 @@ START_TEST(balanced_banned_previous_cpu_moves_under_hysteresis)
 }
 END_TEST
 
+/* Placed afresh, an IRQ stays where it is when that CPU is as good as the best: idle
+ * IRQs (equal token loads), whose CPUs are always among the least loaded as they are
+ * placed, stay where a plain placement would put IRQ k on CPU k mod 8. But a device's
+ * spread counts: of two idle queues on CPU 5, the second leaves it for an equally
+ * loaded CPU without its device. */
+START_TEST(balanced_afresh_leaves_equals_where_they_are)
+{
+        static const unsigned idle_cpus[] = { 7, 6, 5, 4, 3, 2, 1, 0, 7, 6, 4, 3, 2, 1, 0 };
+        struct topology *t = pt_synthetic("synthetic:\"pack:1 numa:1 core:8 pu:1\"", NULL);
+        struct pt_irqs *s = pt_irqs_new(t, ELEMENTSOF(idle_cpus) + 2);
+        struct plan p = {};
+
+        for (unsigned k = 0; k < ELEMENTSOF(idle_cpus); k++) {
+                char dev[32];
+
+                snprintf(dev, sizeof(dev), "0000:%02x:00.0", k + 1);
+                pt_add(s, 30 + k, dev, NULL, -1, 0)->place_afresh = true;
+                hwloc_bitmap_only(s->current[s->n - 1], idle_cpus[k]);
+        }
+        for (unsigned q = 0; q < 2; q++) {
+                pt_add(s, 60 + q, "0000:20:00.0", NULL, -1, 0)->place_afresh = true;
+                hwloc_bitmap_only(s->current[s->n - 1], 5);
+        }
+        run("balanced", s, &p);
+        for (unsigned k = 0; k < ELEMENTSOF(idle_cpus); k++)
+                ck_assert_uint_eq(pt_target(&p, 30 + k), idle_cpus[k]);
+        ck_assert_uint_eq(pt_target(&p, 60), 5);
+        ck_assert_uint_ne(pt_target(&p, 61), 5);
+        plan_done(&p);
+        pt_irqs_free(s);
+        topology_free(t);
+}
+END_TEST
+
 /* The kernel's boot placement of sim/scenarios/boot-spread.ini: managed NVMe queues
  * (unmovable, 2.25 % of a CPU each) on CPUs 1, 3, 5, 7, a NIC's 12 queues (15 %)
  * round-robin from CPU 0, so CPUs 1 and 3 carry two queues beside an NVMe queue. */
@@ -1330,6 +1364,7 @@ Suite *test_suite(void)
         tcase_add_test(bal, balanced_load_shift_moves_then_is_stable);
         tcase_add_test(bal, balanced_banned_previous_cpu_moves_under_hysteresis);
         tcase_add_test(bal, balanced_places_afresh_what_it_would_keep);
+        tcase_add_test(bal, balanced_afresh_leaves_equals_where_they_are);
         tcase_add_test(bal, balanced_from_a_blind_first_cycle_reaches_the_fresh_peak);
         tcase_add_test(bal, balanced_off_node_irq_moves_home);
         tcase_add_test(bal, balanced_isolated_cpus_get_nothing);
