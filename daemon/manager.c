@@ -23,6 +23,14 @@
  * sample's noise by √3 and leave load shifts a minute after start to the dead band. */
 #define SETTLE_WINDOWS 3u
 
+/* Where a plan stands in the daemon's start-up (manager_plan_and_apply()). */
+enum plan_stage {
+        PLAN_MEASURING,         /* the loads are not settled yet: IRQs the kernel placed
+                                 * stay there (waits_for_load()) */
+        PLAN_ON_FIRST_LOADS,    /* the plan on the settled loads: every IRQ afresh */
+        PLAN_STEADY,            /* every plan after it, and --oneshot's only one */
+};
+
 static const char *const state_names[] = {
         [MANAGER_STARTING] = "starting",
         [MANAGER_RUNNING] = "running",
@@ -122,6 +130,7 @@ void manager_free(struct manager *m)
         free(m->allowed);
         free(m->plan_current);
         hwloc_bitmap_free(m->plan_usable);
+        hwloc_bitmap_free(m->scratch);
         free(m->pirqs);
         plan_done(&m->plan);
         plan_done(&m->next_plan);
@@ -428,8 +437,45 @@ static int allowed_cpus(struct manager *m, size_t i, const struct irq *irq,
         return 0;
 }
 
-/* AFRESH: every IRQ is to be placed as new (policy_irq.place_afresh). */
-static int build_policy_input(struct manager *m, struct policy_input *in, bool afresh)
+/* The stage of a plan made now. The plan on the settled loads stays due until one is
+ * carried out: a cycle that fails (a policy out of memory) does not lose it. */
+static enum plan_stage plan_stage(const struct manager *m)
+{
+        if (m->opts->oneshot)
+                return PLAN_STEADY;
+        if (m->settle_windows < SETTLE_WINDOWS)
+                return PLAN_MEASURING;
+        return m->first_loads_planned ? PLAN_STEADY : PLAN_ON_FIRST_LOADS;
+}
+
+/* Whether IRQ, movable with ALLOWED CPUs, stays where the kernel put it while loads
+ * are measured. Placed now, it would be placed without its load and placed again,
+ * written a second time, by the plan on the settled loads SETTLE_WINDOWS cycles later;
+ * the kernel's own spread (node first, then the CPU with the fewest vectors, on x86)
+ * is as good a guess. Only for an IRQ never placed (its mask spans several CPUs: the
+ * kernel's default) whose CPU breaks no rule: its effective CPU is allowed and on its
+ * device's node when that node has an allowed CPU, and every online CPU of its mask is
+ * allowed, as the kernel may move it inside the mask (CPU offline, re-activation). */
+static bool waits_for_load(struct manager *m, const struct irq *irq, int node,
+                           hwloc_const_bitmap_t allowed)
+{
+        const struct topology *t = m->topo;
+        int cpu = irq->has_effective ? cpuset_single_cpu(irq->effective) : -1;
+
+        if (cpu < 0 || cpuset_single_cpu(irq->affinity) >= 0 ||
+            !hwloc_bitmap_isset(allowed, (unsigned) cpu))
+                return false;
+        for (size_t j = 0; node >= 0 && j < t->n_nodes; j++)
+                if (t->nodes[j].os_index == node && hwloc_bitmap_intersects(t->nodes[j].cpus, allowed) &&
+                    !hwloc_bitmap_isset(t->nodes[j].cpus, (unsigned) cpu))
+                        return false;
+        if (!m->scratch && !(m->scratch = hwloc_bitmap_alloc()))
+                return false;   /* placed now, as when loads are known: nothing is lost */
+        hwloc_bitmap_andnot(m->scratch, t->online, allowed);
+        return !hwloc_bitmap_intersects(m->scratch, irq->affinity);
+}
+
+static int build_policy_input(struct manager *m, struct policy_input *in, enum plan_stage stage)
 {
         const struct irq_inventory *inv = &m->obs.inv;
         hwloc_const_bitmap_t full = apply_full_cpus(m->apply);
@@ -444,10 +490,12 @@ static int build_policy_input(struct manager *m, struct policy_input *in, bool a
                 struct irq *irq = &inv->irqs[i];
                 struct policy_irq *p = &m->pirqs[i];
                 const struct rule_effect *e = effect_at(m, i);
+                int node = e->node_origin.file ? e->node : irq->node;
                 hwloc_const_bitmap_t allowed;
                 char note[160], origin[128];
                 const char *why = NULL;
 
+                irq->measuring = false;
                 r = allowed_cpus(m, i, irq, e, full, &allowed);
                 if (r < 0)
                         return r;
@@ -464,6 +512,10 @@ static int build_policy_input(struct manager *m, struct policy_input *in, bool a
                         snprintf(note, sizeof(note), "no usable CPU in CPUs= of %s",
                                  config_origin_format(&e->cpus_origin, origin, sizeof(origin)));
                         why = note;
+                } else if (irq->movable && stage == PLAN_MEASURING &&
+                           waits_for_load(m, irq, node, allowed)) {
+                        irq->measuring = true;
+                        why = "its load is measured first; until then it stays where the kernel put it";
                 }
                 r = set_balancing_note(irq, why);
                 if (r < 0)
@@ -473,14 +525,14 @@ static int build_policy_input(struct manager *m, struct policy_input *in, bool a
                         .name = irq->name,
                         .device = irq->device,
                         .class = irq->class,
-                        .node = e->node_origin.file ? e->node : irq->node,
+                        .node = node,
                         .load = irq->planned_load * e->weight,
                         .movable = irq_is_balanced(irq) && !hwloc_bitmap_iszero(allowed),
                         .allowed = allowed,
                         .current = placement_seen(irq),
                         .hint = irq->hint,
                         .previous = previous_cpu(m, irq->number, &plan_cursor),
-                        .place_afresh = afresh,
+                        .place_afresh = stage == PLAN_ON_FIRST_LOADS,
                         .policy = e->policy ? policy_find(e->policy) : NULL,
                         .exclusive = e->exclusive,
                 };
@@ -633,7 +685,8 @@ int manager_plan_and_apply(struct manager *m)
         struct apply_stats stats = {};
         struct plan swap;
         size_t n_times, changed_loads;
-        bool settled, all_read, any_read, afresh = false;
+        enum plan_stage stage;
+        bool settled, all_read, any_read;
         int r;
 
         r = refresh_placement_for_cycle(m, &any_read);
@@ -665,22 +718,22 @@ int manager_plan_and_apply(struct manager *m)
          * that noise or better. The first sample, without a window, has loads of 0: the
          * first cycle plans with them, and load_settle() then replaces them all, so no
          * IRQ's dead band is centred on a 0 that was no measurement. */
-        if (m->window > 0 && m->settle_windows < SETTLE_WINDOWS) {
+        if (m->window > 0 && m->settle_windows < SETTLE_WINDOWS)
                 changed_loads = load_settle(m->obs.inv.irqs, m->obs.inv.n, ++m->settle_windows);
-                /* The plan on the settled loads places every movable IRQ as new. Until
-                 * then IRQs stay where the kernel (or an earlier run) put them, unless a
-                 * move gains the hysteresis; but that placement was made without their
-                 * loads, and its flaws are often just under the hysteresis: the kernel
-                 * spreads a NIC's queues round-robin over the node, and a CPU with an
-                 * extra queue beside a managed NVMe queue is 6–10 % above the best
-                 * placement, a cut no single move of 10 % makes (bench/README.md: on
-                 * the 1024 × 4096 machine with IRQ time, 1.56 × the lower bound kept
-                 * against 1.41 placed anew, the constrained bound itself). It costs a
-                 * write per IRQ at most, once; later plans keep what this one chose. */
-                afresh = m->settle_windows == SETTLE_WINDOWS;
-        } else
+        else
                 changed_loads = load_update_planned(m->obs.inv.irqs, m->obs.inv.n);
-        if (can_keep_plan(m, changed_loads)) {
+        /* The plan on the settled loads places every movable IRQ as new. Until then IRQs
+         * stay where the kernel put them (waits_for_load()) or where an earlier run did,
+         * unless a move gains the hysteresis; but the kernel placed them without their
+         * loads, and its flaws are often just under the hysteresis: it spreads a NIC's
+         * queues round-robin over the node, and a CPU with an extra queue beside a
+         * managed NVMe queue is 6–10 % above the best placement, a cut no single move
+         * of 10 % makes (bench/README.md: on the 1024 × 4096 machine with IRQ time,
+         * 1.56 × the lower bound kept against 1.41 placed anew, the constrained bound
+         * itself). It costs a write per IRQ at most, once; later plans keep what this
+         * one chose. Never a kept plan: it is the one that places the IRQs measured. */
+        stage = plan_stage(m);
+        if (stage != PLAN_ON_FIRST_LOADS && can_keep_plan(m, changed_loads)) {
                 /* No placement read since, none can differ from the plan's. */
                 m->plan_placements_checked = true;
                 /* Nothing moves; the peak stays the last plan's. */
@@ -688,7 +741,7 @@ int manager_plan_and_apply(struct manager *m)
                 m->cycles++;
                 return 0;
         }
-        r = build_policy_input(m, &in, afresh);
+        r = build_policy_input(m, &in, stage);
         if (r < 0)
                 return log_error_errno(r, "Failed to prepare the policy input: %m");
         r = policy_plan_composed(m->settings.policy, &in, &m->next_plan);
@@ -701,6 +754,8 @@ int manager_plan_and_apply(struct manager *m)
                 return log_error_errno(r, "Failed to apply the plan: %m");
         }
         m->last_moves = stats.changed;
+        if (stage == PLAN_ON_FIRST_LOADS)
+                m->first_loads_planned = true;
         if (m->opts->dry_run && !m->opts->oneshot)
                 log_dry_run(m, &m->next_plan);
         settled = m->have_plan && stats.changed == 0 && plans_equal(&m->next_plan, &m->plan);
@@ -717,15 +772,20 @@ int manager_plan_and_apply(struct manager *m)
 
 static void notify_status(struct manager *m)
 {
-        char text[256];
-        size_t movable = 0;
+        char text[256], measuring_text[48] = "";
+        size_t movable = 0, measuring = 0;
 
-        for (size_t i = 0; i < m->obs.inv.n; i++)
+        for (size_t i = 0; i < m->obs.inv.n; i++) {
                 movable += irq_is_balanced(&m->obs.inv.irqs[i]);
-        snprintf(text, sizeof(text), "STATUS=%s: %zu IRQs (%zu movable) on %d/%d CPUs, peak %.2f, "
+                measuring += m->obs.inv.irqs[i].measuring;
+        }
+        /* At start: movable, but left where the kernel put them for now. */
+        if (measuring > 0)
+                snprintf(measuring_text, sizeof(measuring_text), ", %zu measuring", measuring);
+        snprintf(text, sizeof(text), "STATUS=%s: %zu IRQs (%zu movable%s) on %d/%d CPUs, peak %.2f, "
                  "%u moves\nX_IRQBALD_CYCLE=%" PRIu64, m->settings.policy->name, m->obs.inv.n,
-                 movable, hwloc_bitmap_weight(m->topo->usable), hwloc_bitmap_weight(m->topo->online),
-                 m->peak_load, m->last_moves, m->cycles);
+                 movable, measuring_text, hwloc_bitmap_weight(m->topo->usable),
+                 hwloc_bitmap_weight(m->topo->online), m->peak_load, m->last_moves, m->cycles);
         (void) notifier_send(&m->notifier, text);
 }
 
@@ -947,7 +1007,7 @@ int manager_preview_plan(struct manager *m, struct plan *ret)
         int r;
 
         *ret = (struct plan) {};
-        r = build_policy_input(m, &in, false);
+        r = build_policy_input(m, &in, plan_stage(m));
         if (r < 0)
                 return r;
         return policy_plan_composed(m->settings.policy, &in, ret);
@@ -971,6 +1031,8 @@ const char *manager_irq_state(const struct manager *m, const struct irq *irq)
         case APPLY_HOLD_NONE:
                 break;
         }
+        if (irq->measuring)
+                return "measuring";
         /* Not in the last plan: no allowed CPU was usable (CPUs=, full vectors, all
          * reserved by exclusive IRQs). */
         if (m->have_plan && !plan_find(&m->plan, irq->number))
@@ -1081,6 +1143,8 @@ int manager_explain(struct manager *m, unsigned number, GString *out)
         if (!irq->movable)
                 g_string_append_printf(out, "  Balanced:  no, the kernel does not let it move: %s\n",
                                        why ? why : "unmovable");
+        else if (irq->measuring)
+                g_string_append_printf(out, "  Balanced:  not yet: %s\n", irq->balancing_note);
         else if (!apply_may_balance(m->apply, number, &why) || irq->balancing_note)
                 g_string_append_printf(out, "  Balanced:  no, irqbald leaves it alone: %s\n",
                                        irq->balancing_note ? irq->balancing_note : why ? why : "held back");

@@ -35,6 +35,7 @@ struct irq {
         bool has_planned_load;
         bool movable;
         bool has_effective;
+        bool measuring;     /* held back until its load is measured (balancing_note) */
         int node;           /* NUMA node of the device, -1 if none or unknown */
 
         double settle_mean; /* mean load over the first windows only (load_settle()) */

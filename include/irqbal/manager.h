@@ -46,6 +46,7 @@ struct manager {
                                          * were last read in full */
         struct load_costs costs;        /* devices' costs per interrupt, learnt */
         unsigned settle_windows;        /* measured windows planned with load_settle() */
+        bool first_loads_planned;       /* the plan on the settled loads was carried out */
         uint64_t costs_generation;      /* the observer's generation they are bound to */
         bool placements_refreshed;      /* every placement was read since the last cycle
                                          * (manager_refresh_placement) */
@@ -88,6 +89,7 @@ struct manager {
         bool plan_settled;         /* it repeated the plan before and wrote nothing */
         uint64_t plan_obs_generation, plan_config_generation;
         hwloc_bitmap_t plan_usable;
+        hwloc_bitmap_t scratch;    /* for one test at a time (waits_for_load()) */
         bool plan_full;            /* apply_full_cpus() had CPUs */
         hwloc_const_bitmap_t *plan_current; /* each IRQ's placement as the policy saw it,
                                              * by index, from masks; pirqs_cap of them */
@@ -198,7 +200,8 @@ void manager_refresh_placement(struct manager *m);
 int manager_preview_plan(struct manager *m, struct plan *ret);
 
 /* "balanced", "unmovable", "banned" (by a policy file), "pinned", "refused",
- * "backing-off" or "no-usable-cpu". */
+ * "backing-off", "measuring" (left where the kernel put it until its load is
+ * measured, at start) or "no-usable-cpu". */
 const char *manager_irq_state(const struct manager *m, const struct irq *irq);
 /* Where IRQ runs once the last plan is carried out: its target when the plan moves it,
  * else its effective CPUs when known, else its affinity. */

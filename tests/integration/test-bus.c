@@ -1534,6 +1534,40 @@ static char *only_config_file(void)
         return f;
 }
 
+/* At start an IRQ the kernel placed (a mask of every CPU, one effective CPU) stays
+ * where it is until its load is measured: "measuring", explained, its mask untouched,
+ * while one without a known effective CPU is placed at once; the plan on the settled
+ * loads (the third window) places it. */
+START_TEST(an_irq_the_kernel_placed_waits_for_its_load)
+{
+        char *out = NULL, *err = NULL, *s;
+
+        /* As the kernel left it: the daemon of setup() has narrowed the mask since. */
+        tl_write_irq_masks(root, 41, "0-3", "f");
+        tl_write_irq_file(root, 41, "effective_affinity_list", "2\n");
+        restart_daemon(NULL);
+        ck_assert_int_eq(ctl(&out, &err, "explain", "41"), 0);
+        ck_assert_msg(strstr(out, "  Balanced:  not yet: its load is measured first; until then "
+                             "it stays where the kernel put it\n"), "%s", out);
+        g_free(out), g_free(err);
+        for (unsigned window = 0; window < 3; window++) {
+                assert_irq_state(41, "measuring");
+                assert_irq_state(40, "balanced");
+                s = root_file("proc/irq/41/smp_affinity_list");
+                ck_assert_str_eq(s, "0-3\n");
+                g_free(s);
+                run_cycle();
+        }
+        ck_assert_int_eq(ctl(&out, &err, "explain", "41"), 0);
+        ck_assert_msg(strstr(out, "  Balanced:  yes\n"), "%s", out);
+        g_free(out), g_free(err);
+        assert_irq_state(41, "balanced");
+        s = root_file("proc/irq/41/smp_affinity_list");
+        ck_assert_msg(strlen(g_strstrip(s)) == 1, "IRQ 41 not placed: %s", s);
+        g_free(s);
+}
+END_TEST
+
 START_TEST(ban_irq_and_unban_irq_write_irqbalctls_dropin)
 {
         char *out = NULL, *err = NULL, *s;
@@ -1972,6 +2006,7 @@ Suite *test_suite(void)
         tcase_add_test(tc, irqbalctl_verbs_in_text_and_json);
         tcase_add_test(tc, irqbalctl_pages_on_a_terminal_only);
         tcase_add_test(tc, irqbalctl_permission_denied_and_not_running);
+        tcase_add_test(tc, an_irq_the_kernel_placed_waits_for_its_load);
         tcase_add_test(tc, ban_irq_and_unban_irq_write_irqbalctls_dropin);
         tcase_add_test(tc, ban_irq_on_an_irq_that_does_not_exist_is_refused);
         tcase_add_test(tc, unban_irq_names_the_file_that_still_bans_it);

@@ -151,6 +151,33 @@ START_TEST(ready_after_the_first_cycle_status_per_cycle_and_restore_on_stop)
 }
 END_TEST
 
+/* An IRQ the kernel placed (one effective CPU) is left there while its load is
+ * measured, and STATUS counts it apart until the plan on the settled loads (the third
+ * window) places it. */
+START_TEST(status_counts_the_irqs_left_to_measure)
+{
+        char *msg;
+
+        tl_write_irq_file(root, 41, "effective_affinity_list", "2\n");
+        start_daemon();
+        msg = expect("X_IRQBALD_CYCLE=1");
+        ck_assert_msg(strstr(msg, "STATUS=balanced: 2 IRQs (1 movable, 1 measuring) on 4/4 CPUs"),
+                      "%s", msg);
+        g_free(msg);
+        for (unsigned window = 1; window <= 3; window++) {
+                char cycle[32];
+
+                write_counts(1000 + 100000 * window, 1000 + 1000 * window, 100.0 + 10.0 * window);
+                kill(pid, SIGUSR1);
+                snprintf(cycle, sizeof(cycle), "X_IRQBALD_CYCLE=%u", window + 1);
+                msg = expect(cycle);
+                ck_assert_msg(strstr(msg, window < 3 ? "(1 movable, 1 measuring)" : "(2 movable)"),
+                              "window %u: %s", window, msg);
+                g_free(msg);
+        }
+}
+END_TEST
+
 START_TEST(watchdog_pings_when_systemd_asks_for_them)
 {
         const char *top = getenv("TOP_BUILDDIR") ? getenv("TOP_BUILDDIR") : TOP_BUILDDIR;
@@ -206,6 +233,7 @@ Suite *test_suite(void)
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, ready_after_the_first_cycle_status_per_cycle_and_restore_on_stop);
         tcase_add_test(tc, no_restore_leaves_the_placement);
+        tcase_add_test(tc, status_counts_the_irqs_left_to_measure);
         tcase_add_test(tc, watchdog_pings_when_systemd_asks_for_them);
         suite_add_tcase(s, tc);
         return s;
