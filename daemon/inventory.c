@@ -378,8 +378,7 @@ static int fill_irq(const struct irqbal_root *root, const struct interrupts_row 
                 irq->interface = dev->interface ?
                                  g_string_chunk_insert_const(inv->strings, dev->interface) : NULL;
                 irq->class = class_of_device(dev);
-                /* Only the node: the CPUs near the device are not needed here. */
-                if (topo && topology_pci_locality(topo, dev->address, &node, NULL) == 0)
+                if (topo && topology_pci_node(topo, dev->address, &node) == 0)
                         irq->node = node;
                 else
                         irq->node = dev->numa_node;

@@ -429,28 +429,6 @@ static int node_owning(const struct topology *t, hwloc_const_bitmap_t set)
         return -1;
 }
 
-/* Devices near the same CPUs share one copy of them: on a machine with hundreds of
- * devices, most are near one package or the whole machine. */
-static int share_near_set(struct topology *t, hwloc_const_bitmap_t set, hwloc_const_bitmap_t *ret)
-{
-        hwloc_bitmap_t *sets;
-
-        for (size_t i = 0; i < t->n_pci_near_sets; i++)
-                if (hwloc_bitmap_isequal(t->pci_near_sets[i], set)) {
-                        *ret = t->pci_near_sets[i];
-                        return 0;
-                }
-        sets = realloc(t->pci_near_sets, (t->n_pci_near_sets + 1) * sizeof(*sets));
-        if (!sets)
-                return -ENOMEM;
-        t->pci_near_sets = sets;
-        sets[t->n_pci_near_sets] = hwloc_bitmap_dup(set);
-        if (!sets[t->n_pci_near_sets])
-                return -ENOMEM;
-        *ret = sets[t->n_pci_near_sets++];
-        return 0;
-}
-
 /* Each PCI device's locality, computed once: answering from hwloc's I/O objects would
  * keep the whole hwloc topology for the daemon's life. */
 static int build_pci_devices(struct topology *t)
@@ -470,7 +448,6 @@ static int build_pci_devices(struct topology *t)
                 };
                 hwloc_obj_t near = hwloc_get_non_io_ancestor_obj(t->hw, obj);
                 size_t i = pci_device_index(t, &dev);
-                int r;
 
                 /* hwloc answers for an address with the first device it walks there (an
                  * XML file can repeat one): inserting in order rather than sorting
@@ -480,9 +457,6 @@ static int build_pci_devices(struct topology *t)
                 /* hwloc's cpuset, not the complete one: it holds no CPU hwloc never saw
                  * online, and those are in no node. */
                 dev.node = node_owning(t, near->cpuset);
-                r = share_near_set(t, near->complete_cpuset, &dev.near);
-                if (r < 0)
-                        return r;
                 memmove(&t->pci_devices[i + 1], &t->pci_devices[i],
                         (t->n_pci_devices - i) * sizeof(*t->pci_devices));
                 t->pci_devices[i] = dev;
@@ -731,9 +705,6 @@ void topology_free(struct topology *t)
         free(t->caches);
         free(t->cores);
         free(t->cpus);
-        for (size_t i = 0; i < t->n_pci_near_sets; i++)
-                hwloc_bitmap_free(t->pci_near_sets[i]);
-        free(t->pci_near_sets);
         free(t->pci_devices);
         free(t->text_tree);
         hwloc_bitmap_free(t->all);
@@ -769,8 +740,7 @@ static int parse_pci_address(const char *s, struct topo_pci_device *ret)
         return 0;
 }
 
-int topology_pci_locality(const struct topology *t, const char *pci_address,
-                          int *ret_node, hwloc_bitmap_t ret_cpus)
+int topology_pci_node(const struct topology *t, const char *pci_address, int *ret_node)
 {
         struct topo_pci_device key;
         const struct topo_pci_device *dev;
@@ -785,7 +755,5 @@ int topology_pci_locality(const struct topology *t, const char *pci_address,
         dev = &t->pci_devices[i];
         if (ret_node)
                 *ret_node = dev->node;
-        if (ret_cpus && hwloc_bitmap_copy(ret_cpus, dev->near) < 0)
-                return -ENOMEM;
         return 0;
 }

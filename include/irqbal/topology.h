@@ -56,14 +56,13 @@ struct topo_cpu {
         unsigned bans;          /* enum cpu_ban bits; 0 = usable */
 };
 
-/* A PCI function hwloc found, with its locality as topology_pci_locality() answers it. */
+/* A PCI function hwloc found, with its node as topology_pci_node() answers it. */
 struct topo_pci_device {
         unsigned domain;
         unsigned char bus, dev, func;
-        int node;               /* kernel id of the node owning every CPU near it that hwloc
-                                 * saw online; -1 if none does */
-        hwloc_const_bitmap_t near; /* the CPUs of the first non-I/O object above it, online
-                                    * or not; one of topology.pci_near_sets */
+        int node;               /* kernel id of the node owning every CPU near it (those of
+                                 * the first non-I/O object above it) that hwloc saw online;
+                                 * -1 if none does */
 };
 
 struct topology {
@@ -86,8 +85,6 @@ struct topology {
         unsigned ban_files_present; /* which ban files existed at the last full read */
         /* Sorted by domain, bus, dev, func; one entry per address. */
         struct topo_pci_device *pci_devices;    size_t n_pci_devices;
-        /* The distinct near sets of pci_devices: most devices share their package's. */
-        hwloc_bitmap_t *pci_near_sets;          size_t n_pci_near_sets;
         char *text_tree;        /* topology_to_text()'s tree of nodes, packages, caches and
                                  * cores, fixed at load */
 };
@@ -127,13 +124,11 @@ const struct topo_cpu *topology_cpu(const struct topology *t, unsigned os_index)
  * needed: writes into BUF). */
 const char *cpu_bans_to_string(unsigned bans, char *buf, size_t size);
 
-/* Locality of a PCI device ("0000:03:00.0", or "03:00.0" in domain 0) from hwloc's I/O
- * objects at load: the kernel id of the NUMA node owning every CPU near it (-1 if they
- * span several nodes) and those CPUs, online or not (either may be NULL). -ENOENT when
- * hwloc did not know the device (always, for synthetic topologies) or PCI_ADDRESS is no
- * address. */
-int topology_pci_locality(const struct topology *t, const char *pci_address,
-                          int *ret_node, hwloc_bitmap_t ret_cpus);
+/* The NUMA node of a PCI device ("0000:03:00.0", or "03:00.0" in domain 0) from
+ * hwloc's I/O objects at load: the kernel id of the node owning every CPU near it (-1
+ * if they span several nodes). -ENOENT when hwloc did not know the device (always, for
+ * synthetic topologies) or PCI_ADDRESS is no address. */
+int topology_pci_node(const struct topology *t, const char *pci_address, int *ret_node);
 
 /* The "topology" member of irqbald's JSON: source, nodes [{id, cpus}], packages
  * [{id, cpus, model}], caches [{level, size, cpus}], cores [{package, node, id, pus}],
