@@ -28,7 +28,9 @@ struct irq_state {
         hwloc_const_bitmap_t original;  /* before irqbald first moved it; NULL until then */
         hwloc_const_bitmap_t written;   /* what the kernel took from our last write; NULL if none */
         hwloc_const_bitmap_t before;    /* the kernel's mask just before that write */
-        uint64_t count_at_write;   /* its interrupt count when we wrote */
+        uint64_t count_at_write;   /* its interrupt count when we wrote, then at the first
+                                    * sample after the write (counted_after_write) */
+        bool counted_after_write;  /* count_at_write is from a sample after the write */
         bool verify_pending;       /* written, not yet seen to take effect */
         bool in_readback;          /* listed in apply_state.readback */
         bool force_write;          /* the kernel undid a move with the mask left as ours */
@@ -358,9 +360,17 @@ static int verify_one(struct apply_state *a, struct irq_state *s, const struct i
                 if (!s->verify_pending)
                         return 0;
                 /* Deferred moves (DESIGN §4.4) happen at the next interrupt: without one,
-                 * an old effective CPU only means "not yet". */
+                 * an old effective CPU only means "not yet". The count known at the
+                 * write was sampled before it: interrupts between that sample and the
+                 * write went to the old CPU as they should, so only interrupts after
+                 * the first sample taken after the write prove the move failed. */
                 if (irq->has_effective && !hwloc_bitmap_iszero(irq->effective) &&
                     !hwloc_bitmap_isincluded(irq->effective, s->written)) {
+                        if (!s->counted_after_write) {
+                                s->count_at_write = irq->count;
+                                s->counted_after_write = true;
+                                return 0;
+                        }
                         if (irq->count == s->count_at_write)
                                 return 0;
                         deferred_move_failed(a, s, irq);
@@ -583,6 +593,7 @@ static int write_one(struct apply_state *a, const struct irq *irq, hwloc_const_b
         s->force_write = false;
         s->verify_pending = true;
         s->count_at_write = irq->count;
+        s->counted_after_write = false;
         if ((!s->original && !mask_set(a, &s->original, irq->affinity)) ||
             !mask_set(a, &s->before, irq->affinity) || !mask_set(a, &s->written, target) ||
             !readback_add(a, s))

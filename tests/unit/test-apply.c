@@ -578,6 +578,44 @@ START_TEST(failed_deferred_move_is_counted_and_retried)
 }
 END_TEST
 
+/* The count a write is made with was sampled before it: interrupts between that
+ * sample and the write land on the old CPU, and so does a deferred move's IRQ until its
+ * next interrupt. The first sample after the write shows them; only interrupts after
+ * it, with the IRQ still on the old CPU, are a failed move. */
+START_TEST(interrupts_before_the_write_are_no_failed_move)
+{
+        struct fixture fx;
+        struct apply_stats stats;
+
+        fx_init(&fx, true, false);
+        fx_set_effective(&fx, 10, "0");
+        fx.count[10] = 100;
+        fx_cycle(&fx, "10:2");
+        fx.count[10] = 150;
+        stats = fx_cycle(&fx, "10:2");
+        ck_assert_uint_eq(failed_moves(&fx, 10), 0);
+        ck_assert_uint_eq(stats.written, 0);
+        /* No interrupt since that sample: still "not yet". */
+        stats = fx_cycle(&fx, "10:2");
+        ck_assert_uint_eq(failed_moves(&fx, 10), 0);
+        ck_assert_uint_eq(stats.written, 0);
+        /* Interrupts since, still on CPU 0: the kernel dropped the move. */
+        fx.count[10] = 160;
+        stats = fx_cycle(&fx, "10:2");
+        ck_assert_uint_eq(failed_moves(&fx, 10), 1);
+        ck_assert_uint_eq(stats.written, 1);
+        /* Written again at 160; the next sample shows interrupts from before that write
+         * and the move done: no failure, nothing written. */
+        fx_set_effective(&fx, 10, "2");
+        fx.count[10] = 170;
+        stats = fx_cycle(&fx, "10:2");
+        ck_assert_uint_eq(failed_moves(&fx, 10), 1);
+        ck_assert_uint_eq(stats.written, 0);
+        check_writes(&fx, "10 2\n10 2\n");
+        fx_done(&fx);
+}
+END_TEST
+
 /* Half a cycle: apply a plan of one "IRQ:cpulist" item, with no scan before. */
 static struct apply_stats fx_apply_one(struct fixture *fx, const char *item)
 {
@@ -806,6 +844,7 @@ Suite *test_suite(void)
         tcase_add_test(tc, external_pin_is_overwritten_when_not_respected);
         tcase_add_test(tc, mask_broken_by_offline_cpu_is_placed_again);
         tcase_add_test(tc, failed_deferred_move_is_counted_and_retried);
+        tcase_add_test(tc, interrupts_before_the_write_are_no_failed_move);
         tcase_add_test(tc, written_irqs_are_read_back_once_interrupted);
         tcase_add_test(tc, a_pin_not_seen_yet_is_not_overwritten);
         tcase_add_test(tc, verify_readback_looks_only_at_what_was_read_back);
