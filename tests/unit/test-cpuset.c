@@ -38,6 +38,7 @@ START_TEST(cpulist_kernel_forms)
         check_list("0-7:2/4", "0-1,4-5");   /* the kernel's stride form */
         check_list("3,1,2", "1-3");
         check_list("1023", "1023");
+        check_list("0-1023,1024-65535", "0-65535");
 }
 END_TEST
 
