@@ -774,14 +774,14 @@ static void notify_status(struct manager *m)
 {
         char text[256], measuring_text[48] = "";
         size_t movable = 0, measuring = 0;
-        /* Movable, but left where the kernel put them for now: only at start. */
-        bool starting = plan_stage(m) != PLAN_STEADY;
 
-        for (size_t i = 0; i < m->obs.inv.n; i++) {
+        for (size_t i = 0; i < m->obs.inv.n; i++)
                 movable += irq_is_balanced(&m->obs.inv.irqs[i]);
-                if (starting)
+        /* Movable, but left where the kernel put them for now: only at start, so that
+         * a steady cycle does not pay for the count. */
+        if (plan_stage(m) != PLAN_STEADY)
+                for (size_t i = 0; i < m->obs.inv.n; i++)
                         measuring += m->obs.inv.irqs[i].measuring;
-        }
         if (measuring > 0)
                 snprintf(measuring_text, sizeof(measuring_text), ", %zu measuring", measuring);
         snprintf(text, sizeof(text), "STATUS=%s: %zu IRQs (%zu movable%s) on %d/%d CPUs, peak %.2f, "
