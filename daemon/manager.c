@@ -513,10 +513,8 @@ static int build_policy_input(struct manager *m, struct policy_input *in, enum p
                                  config_origin_format(&e->cpus_origin, origin, sizeof(origin)));
                         why = note;
                 } else if (irq->movable && stage == PLAN_MEASURING &&
-                           waits_for_load(m, irq, node, allowed)) {
+                           waits_for_load(m, irq, node, allowed))
                         irq->measuring = true;
-                        why = "its load is measured first; until then it stays where the kernel put it";
-                }
                 r = set_balancing_note(irq, why);
                 if (r < 0)
                         return r;
@@ -1146,7 +1144,7 @@ int manager_explain(struct manager *m, unsigned number, GString *out)
                 g_string_append_printf(out, "  Balanced:  no, the kernel does not let it move: %s\n",
                                        why ? why : "unmovable");
         else if (irq->measuring)
-                g_string_append_printf(out, "  Balanced:  not yet: %s\n", irq->balancing_note);
+                g_string_append(out, "  Balanced:  not yet: " IRQ_MEASURING "\n");
         else if (!apply_may_balance(m->apply, number, &why) || irq->balancing_note)
                 g_string_append_printf(out, "  Balanced:  no, irqbald leaves it alone: %s\n",
                                        irq->balancing_note ? irq->balancing_note : why ? why : "held back");

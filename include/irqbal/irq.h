@@ -35,7 +35,7 @@ struct irq {
         bool has_planned_load;
         bool movable;
         bool has_effective;
-        bool measuring;     /* held back until its load is measured (balancing_note) */
+        bool measuring;     /* held back until its load is measured (IRQ_MEASURING) */
         int node;           /* NUMA node of the device, -1 if none or unknown */
 
         double settle_mean; /* mean load over the first windows only (load_settle()) */
@@ -59,14 +59,20 @@ struct irq {
 
 void irq_done(struct irq *irq);
 
+/* Why a movable IRQ is left where the kernel put it at start (irq.measuring): one
+ * text for them all, not a note apiece (thousands of IRQs on a large machine). */
+#define IRQ_MEASURING "its load is measured first; until then it stays where the kernel put it"
+
 /* Movable, and not held back by irqbald this cycle. */
 static inline bool irq_is_balanced(const struct irq *irq)
 {
-        return irq->movable && !irq->balancing_note;
+        return irq->movable && !irq->balancing_note && !irq->measuring;
 }
 
 /* Why irqbald does not balance it, or NULL. */
 static inline const char *irq_unbalanced_reason(const struct irq *irq)
 {
-        return irq->movable ? irq->balancing_note : irq->unmovable_reason;
+        if (!irq->movable)
+                return irq->unmovable_reason;
+        return irq->measuring ? IRQ_MEASURING : irq->balancing_note;
 }
