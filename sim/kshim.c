@@ -194,6 +194,18 @@ static void mask_set(struct mask *m, unsigned cpu)
         m->bits[cpu / WORD_BITS] |= UINT64_C(1) << (cpu % WORD_BITS);
 }
 
+/* CPUs A to B: whole words at once, as the masks read on every write ("0-1023") are
+ * ranges, and this code runs inside the daemon being measured. */
+static void mask_set_range(struct mask *m, unsigned a, unsigned b)
+{
+        while (a <= b)
+                if (a % WORD_BITS == 0 && b - a + 1 >= WORD_BITS) {
+                        m->bits[a / WORD_BITS] = UINT64_MAX;
+                        a += WORD_BITS;
+                } else
+                        mask_set(m, a++);
+}
+
 static bool mask_empty(const struct mask *m)
 {
         for (size_t i = 0; i < MAX_CPUS / WORD_BITS; i++)
@@ -257,9 +269,12 @@ static bool parse_cpulist(const char *s, struct mask *m)
                                         return false;
                         }
                 }
-                for (unsigned cpu = a; cpu <= b; cpu++)
-                        if ((cpu - a) % group < used)
-                                mask_set(m, cpu);
+                if (used == group)
+                        mask_set_range(m, a, b);
+                else
+                        for (unsigned cpu = a; cpu <= b; cpu++)
+                                if ((cpu - a) % group < used)
+                                        mask_set(m, cpu);
                 if (*p != ',')
                         break;
                 p++;

@@ -198,6 +198,17 @@ START_TEST(mask_without_an_online_cpu_is_einval)
         /* One online CPU is enough. */
         ck_assert_int_eq(shim_write(root, root, LIST, "3,8"), 0);
         check_log(root, "5 3,8\n");
+        /* Online sets that span whole words of the shim's masks, and their edges. */
+        tl_write(root, "sys/devices/system/cpu/online", "64-191\n");
+        ck_assert_int_eq(shim_write(root, root, LIST, "63"), EINVAL);
+        ck_assert_int_eq(shim_write(root, root, LIST, "192-200"), EINVAL);
+        ck_assert_int_eq(shim_write(root, root, LIST, "191"), 0);
+        tl_write(root, "sys/devices/system/cpu/online", "1-130\n");
+        ck_assert_int_eq(shim_write(root, root, LIST, "0"), EINVAL);
+        ck_assert_int_eq(shim_write(root, root, LIST, "131"), EINVAL);
+        ck_assert_int_eq(shim_write(root, root, LIST, "64"), 0);
+        ck_assert_int_eq(shim_write(root, root, LIST, "130"), 0);
+        check_log(root, "5 3,8\n5 191\n5 64\n5 130\n");
         tl_rmtree(root);
         free(root);
 }
