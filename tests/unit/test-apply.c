@@ -533,6 +533,16 @@ START_TEST(mask_broken_by_offline_cpu_is_placed_again)
 }
 END_TEST
 
+/* One cycle with ITEM ("IRQ:cpulist") as the plan: the IRQ's failed moves so far and
+ * the masks the cycle wrote. */
+static void check_cycle(struct fixture *fx, const char *item, unsigned failed, unsigned written)
+{
+        struct apply_stats stats = fx_cycle(fx, item);
+
+        ck_assert_uint_eq(failed_moves(fx, (unsigned) atoi(item)), failed);
+        ck_assert_uint_eq(stats.written, written);
+}
+
 START_TEST(failed_deferred_move_is_counted_and_retried)
 {
         struct fixture fx;
@@ -549,9 +559,7 @@ START_TEST(failed_deferred_move_is_counted_and_retried)
         ck_assert_uint_eq(failed_moves(&fx, 10), 0);
         /* Interrupts came and still on CPU 0: the kernel dropped the move. */
         fx.count[10] = 150;
-        stats = fx_cycle(&fx, "10:2");
-        ck_assert_uint_eq(failed_moves(&fx, 10), 1);
-        ck_assert_uint_eq(stats.written, 1);
+        check_cycle(&fx, "10:2", 1, 1);
         /* This time it lands. */
         fx_set_effective(&fx, 10, "2");
         fx.count[10] = 200;
@@ -585,32 +593,23 @@ END_TEST
 START_TEST(interrupts_before_the_write_are_no_failed_move)
 {
         struct fixture fx;
-        struct apply_stats stats;
 
         fx_init(&fx, true, false);
         fx_set_effective(&fx, 10, "0");
         fx.count[10] = 100;
         fx_cycle(&fx, "10:2");
         fx.count[10] = 150;
-        stats = fx_cycle(&fx, "10:2");
-        ck_assert_uint_eq(failed_moves(&fx, 10), 0);
-        ck_assert_uint_eq(stats.written, 0);
+        check_cycle(&fx, "10:2", 0, 0);
         /* No interrupt since that sample: still "not yet". */
-        stats = fx_cycle(&fx, "10:2");
-        ck_assert_uint_eq(failed_moves(&fx, 10), 0);
-        ck_assert_uint_eq(stats.written, 0);
+        check_cycle(&fx, "10:2", 0, 0);
         /* Interrupts since, still on CPU 0: the kernel dropped the move. */
         fx.count[10] = 160;
-        stats = fx_cycle(&fx, "10:2");
-        ck_assert_uint_eq(failed_moves(&fx, 10), 1);
-        ck_assert_uint_eq(stats.written, 1);
+        check_cycle(&fx, "10:2", 1, 1);
         /* Written again at 160; the next sample shows interrupts from before that write
          * and the move done: no failure, nothing written. */
         fx_set_effective(&fx, 10, "2");
         fx.count[10] = 170;
-        stats = fx_cycle(&fx, "10:2");
-        ck_assert_uint_eq(failed_moves(&fx, 10), 1);
-        ck_assert_uint_eq(stats.written, 0);
+        check_cycle(&fx, "10:2", 1, 0);
         check_writes(&fx, "10 2\n10 2\n");
         fx_done(&fx);
 }
