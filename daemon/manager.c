@@ -531,6 +531,7 @@ static int build_policy_input(struct manager *m, struct policy_input *in, enum p
                         .hint = irq->hint,
                         .previous = previous_cpu(m, irq->number, &plan_cursor),
                         .place_afresh = stage == PLAN_ON_FIRST_LOADS,
+                        .runs_on = irq->has_effective ? cpuset_single_cpu(irq->effective) : -1,
                         .policy = e->policy ? policy_find(e->policy) : NULL,
                         .exclusive = e->exclusive,
                 };

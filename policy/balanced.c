@@ -15,11 +15,13 @@
  * then it is placed as new, but stays where it is if that CPU is as good as the one
  * chosen);
  * IRQs that must move (no place yet, CPU not allowed any more, off their node) are
- * placed as above on top of the kept ones, so that one cycle converges. Then CPUs are
- * visited hottest first, and an IRQ leaves CPU A for the CPU it would be placed on only
- * when A is the most loaded CPU it may use and the move cuts max(load A, load of the
- * target) by at least params->hysteresis of load A; rounds of visits repeat until one
- * moves nothing, so the same loads next cycle move nothing. The test is on the peak of
+ * placed as above on top of the kept ones (one never placed, its mask the kernel's,
+ * stays on the CPU the kernel runs it on when that is as good, as one placed afresh),
+ * so that one cycle converges. Then CPUs are visited hottest first, and an IRQ leaves
+ * CPU A for the CPU it would be placed on only when A is the most loaded CPU it may use
+ * and the move cuts max(load A, load of the target) by at least params->hysteresis of
+ * load A; rounds of visits repeat until one moves nothing, so the same loads next cycle
+ * move nothing. The test is on the peak of
  * each IRQ's own domain (its node) rather than of the machine, so that an imbalance
  * inside one node counts even when another node holds the peak, and single moves
  * replace a from-scratch plan, which would reshuffle every IRQ for a gain of the size of
@@ -808,6 +810,7 @@ static int prepare(struct balancer *s, size_t k, const int *devs)
         const struct policy_irq *q = &s->in->irqs[b->i];
         const struct policy_irq *last = k > 0 ? &s->in->irqs[s->b[k - 1].i] : NULL;
         int cand = -1, r;
+        bool afresh = q->place_afresh;
 
         b->dev = devs[b->i];
         b->keep = b->target = b->from = -1;
@@ -835,6 +838,12 @@ static int prepare(struct balancer *s, size_t k, const int *devs)
                 cand = q->previous;
         else if (q->current)
                 cand = cpuset_single_cpu(q->current);
+        /* Never placed (its mask spans several CPUs): placed as new, as the kernel chose
+         * without loads, but it need not move for nothing. */
+        if (cand < 0 && q->runs_on >= 0) {
+                cand = q->runs_on;
+                afresh = true;
+        }
         if (cand < 0)
                 return 0;
         b->old_cpu = cand;
@@ -843,7 +852,7 @@ static int prepare(struct balancer *s, size_t k, const int *devs)
                 b->origin = ORIGIN_BANNED;
         else if (!hwloc_bitmap_isset(s->elig, (unsigned) cand))
                 b->origin = ORIGIN_OFF_NODE;
-        else if (q->place_afresh)
+        else if (afresh)
                 b->origin = ORIGIN_AFRESH;
         else {
                 b->origin = ORIGIN_KEPT;

@@ -30,6 +30,10 @@ struct policy_irq {
          * they are (balanced) leaves such an IRQ there only when that CPU is as good
          * as the one it would choose. */
         bool place_afresh;
+        /* The one CPU the kernel delivers it to now (its effective CPU), -1 if unknown
+         * or several. Read for an IRQ never placed (current is then its mask): placed
+         * as new, it stays there when that CPU is as good as the one chosen. */
+        int runs_on;
         const char *name;        /* action name, for queue order ("eth0-TxRx-3") */
         const char *device;      /* PCI address or NULL: IRQs of one device are spread */
         double load;             /* estimated share of one CPU (0.25 = a quarter) */

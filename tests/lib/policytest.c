@@ -92,7 +92,7 @@ struct policy_irq *pt_add(struct pt_irqs *s, unsigned irq, const char *device, c
                 .irq = irq, .name = s->name[i], .device = device ? s->device[i] : NULL,
                 .class = device ? IRQ_CLASS_NET : IRQ_CLASS_OTHER, .node = node,
                 .load = load, .movable = true, .allowed = s->allowed[i],
-                .current = s->current[i], .hint = s->hint[i], .previous = -1,
+                .current = s->current[i], .hint = s->hint[i], .previous = -1, .runs_on = -1,
         };
         return q;
 }

@@ -648,6 +648,36 @@ START_TEST(balanced_afresh_leaves_equals_where_they_are)
 }
 END_TEST
 
+/* An IRQ never placed (its mask spans every CPU) is placed as new, but stays on the
+ * CPU the kernel runs it on when that is as good: idle IRQs keep the kernel's spread
+ * (a plain placement would put IRQ k on CPU k), and one whose CPU is busy moves. */
+START_TEST(balanced_leaves_a_never_placed_irq_on_the_kernels_cpu_if_as_good)
+{
+        struct topology *t = pt_synthetic("synthetic:\"pack:1 numa:1 core:8 pu:1\"", NULL);
+        struct pt_irqs *s = pt_irqs_new(t, 10);
+        struct policy_irq *busy;
+        struct plan p = {};
+
+        busy = pt_add(s, 20, NULL, NULL, -1, 0.5);
+        busy->movable = false;
+        hwloc_bitmap_only(s->current[s->n - 1], 3);
+        for (unsigned k = 0; k < 8; k++) {
+                pt_add(s, 30 + k, NULL, NULL, -1, 0)->runs_on = (int) (7 - k);
+                hwloc_bitmap_set_range(s->current[s->n - 1], 0, 7);
+        }
+        run("balanced", s, &p);
+        for (unsigned k = 0; k < 8; k++)
+                if (7 - k != 3)
+                        ck_assert_uint_eq(pt_target(&p, 30 + k), 7 - k);
+        /* IRQ 34 ran on CPU 3, beside the busy one: it leaves, for a CPU of its own. */
+        ck_assert_uint_ne(pt_target(&p, 34), 3);
+        ck_assert_msg(strstr(plan_find(&p, 30)->reason, "kept"), "%s", plan_find(&p, 30)->reason);
+        plan_done(&p);
+        pt_irqs_free(s);
+        topology_free(t);
+}
+END_TEST
+
 /* The kernel's boot placement of sim/scenarios/boot-spread.ini: managed NVMe queues
  * (unmovable, 2.25 % of a CPU each) on CPUs 1, 3, 5, 7, a NIC's 12 queues (15 %)
  * round-robin from CPU 0, so CPUs 1 and 3 carry two queues beside an NVMe queue. */
@@ -1365,6 +1395,7 @@ Suite *test_suite(void)
         tcase_add_test(bal, balanced_banned_previous_cpu_moves_under_hysteresis);
         tcase_add_test(bal, balanced_places_afresh_what_it_would_keep);
         tcase_add_test(bal, balanced_afresh_leaves_equals_where_they_are);
+        tcase_add_test(bal, balanced_leaves_a_never_placed_irq_on_the_kernels_cpu_if_as_good);
         tcase_add_test(bal, balanced_from_a_blind_first_cycle_reaches_the_fresh_peak);
         tcase_add_test(bal, balanced_off_node_irq_moves_home);
         tcase_add_test(bal, balanced_isolated_cpus_get_nothing);
