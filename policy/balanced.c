@@ -839,8 +839,10 @@ static int prepare(struct balancer *s, size_t k, const int *devs)
         else if (q->current)
                 cand = cpuset_single_cpu(q->current);
         /* Never placed (its mask spans several CPUs): placed as new, as the kernel chose
-         * without loads, but it need not move for nothing. */
-        if (cand < 0 && q->runs_on >= 0) {
+         * without loads, but it need not leave an eligible CPU for nothing. A CPU it may
+         * not keep gives it no "not allowed any more" or "off its node": it never had it
+         * from a placement. */
+        if (cand < 0 && q->runs_on >= 0 && hwloc_bitmap_isset(s->elig, (unsigned) q->runs_on)) {
                 cand = q->runs_on;
                 afresh = true;
         }

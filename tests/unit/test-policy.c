@@ -654,9 +654,10 @@ END_TEST
 START_TEST(balanced_leaves_a_never_placed_irq_on_the_kernels_cpu_if_as_good)
 {
         struct topology *t = pt_synthetic("synthetic:\"pack:1 numa:1 core:8 pu:1\"", NULL);
-        struct pt_irqs *s = pt_irqs_new(t, 10);
+        struct pt_irqs *s = pt_irqs_new(t, 11);
         struct policy_irq *busy;
         struct plan p = {};
+        const char *why;
 
         busy = pt_add(s, 20, NULL, NULL, -1, 0.5);
         busy->movable = false;
@@ -665,7 +666,15 @@ START_TEST(balanced_leaves_a_never_placed_irq_on_the_kernels_cpu_if_as_good)
                 pt_add(s, 30 + k, NULL, NULL, -1, 0)->runs_on = (int) (7 - k);
                 hwloc_bitmap_set_range(s->current[s->n - 1], 0, 7);
         }
+        /* The kernel runs IRQ 40 on CPU 6, which it may not use: it was never placed
+         * there, so nothing was taken from it. */
+        pt_add(s, 40, NULL, NULL, -1, 0)->runs_on = 6;
+        hwloc_bitmap_set_range(s->current[s->n - 1], 0, 7);
+        hwloc_bitmap_clr(s->allowed[s->n - 1], 6);
         run("balanced", s, &p);
+        ck_assert_uint_ne(pt_target(&p, 40), 6);
+        why = plan_find(&p, 40)->reason;
+        ck_assert_msg(!strstr(why, "CPU 6"), "%s", why);
         for (unsigned k = 0; k < 8; k++)
                 if (7 - k != 3)
                         ck_assert_uint_eq(pt_target(&p, 30 + k), 7 - k);
