@@ -1734,14 +1734,6 @@ static char *node_list(const struct topology *topo)
         return s;
 }
 
-static bool node_exists(const struct topology *topo, int node)
-{
-        for (size_t i = 0; i < topo->n_nodes; i++)
-                if (topo->nodes[i].os_index == node)
-                        return true;
-        return false;
-}
-
 int config_check_machine(const struct config *conf, const struct topology *topo,
                          struct config_diags *diags)
 {
@@ -1802,7 +1794,7 @@ int config_check_machine(const struct config *conf, const struct topology *topo,
                                                 "nowhere to put its IRQs", list ? list : "");
                         }
                 }
-                if (node_line && !node_exists(topo, rule->node))
+                if (node_line && !topology_node(topo, rule->node))
                         config_diag_add(diags, CONFIG_ERROR, rule->file, node_line,
                                         "Node=%d: this machine has node%s %s", rule->node,
                                         topo->n_nodes == 1 ? "" : "s", nodes);

@@ -460,15 +460,14 @@ static bool waits_for_load(struct manager *m, const struct irq *irq, int node,
                            hwloc_const_bitmap_t allowed)
 {
         const struct topology *t = m->topo;
+        const struct topo_node *n = topology_node(t, node);
         int cpu = irq->has_effective ? cpuset_single_cpu(irq->effective) : -1;
 
         if (cpu < 0 || cpuset_single_cpu(irq->affinity) >= 0 ||
             !hwloc_bitmap_isset(allowed, (unsigned) cpu))
                 return false;
-        for (size_t j = 0; node >= 0 && j < t->n_nodes; j++)
-                if (t->nodes[j].os_index == node && hwloc_bitmap_intersects(t->nodes[j].cpus, allowed) &&
-                    !hwloc_bitmap_isset(t->nodes[j].cpus, (unsigned) cpu))
-                        return false;
+        if (n && hwloc_bitmap_intersects(n->cpus, allowed) && !hwloc_bitmap_isset(n->cpus, (unsigned) cpu))
+                return false;
         if (!m->scratch && !(m->scratch = hwloc_bitmap_alloc()))
                 return false;   /* placed now, as when loads are known: nothing is lost */
         hwloc_bitmap_andnot(m->scratch, t->online, allowed);

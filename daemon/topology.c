@@ -495,6 +495,17 @@ const struct topo_cpu *topology_cpu(const struct topology *t, unsigned os_index)
         return find_cpu(t, os_index);
 }
 
+const struct topo_node *topology_node(const struct topology *t, int os_index)
+{
+        /* -1 is "no node" to callers, whatever id hwloc failed to give a node. */
+        if (os_index < 0)
+                return NULL;
+        for (size_t i = 0; i < t->n_nodes; i++)
+                if (t->nodes[i].os_index == os_index)
+                        return &t->nodes[i];
+        return NULL;
+}
+
 static void ban_cpus(struct topology *t, hwloc_const_bitmap_t set, unsigned ban)
 {
         unsigned cpu;

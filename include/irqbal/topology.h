@@ -120,6 +120,9 @@ bool topology_changes_at_run_time(const struct topology *t);
 
 /* The topo_cpu of kernel CPU OS_INDEX, or NULL. */
 const struct topo_cpu *topology_cpu(const struct topology *t, unsigned os_index);
+/* The topo_node of kernel node id OS_INDEX, or NULL (none, or OS_INDEX < 0: "no node");
+ * a machine has few nodes, so a scan. */
+const struct topo_node *topology_node(const struct topology *t, int os_index);
 /* "isolated, nohz_full" for a CPU's bans (static string per combination is not
  * needed: writes into BUF). */
 const char *cpu_bans_to_string(unsigned bans, char *buf, size_t size);

@@ -907,6 +907,9 @@ START_TEST(synthetic_two_packages_four_nodes_smt)
         assert_set(t->cores[0].pus, "0-1", "SMT siblings of core 0");
         assert_set(t->cores[31].pus, "62-63", "SMT siblings of the last core");
         assert_set(t->nodes[1].cpus, "16-31", "node 1");
+        ck_assert_ptr_eq(topology_node(t, 1), &t->nodes[1]);
+        ck_assert_ptr_null(topology_node(t, 4));
+        ck_assert_ptr_null(topology_node(t, -1));
         ck_assert_int_eq(t->cores[8].node, 1);
         ck_assert_int_eq(t->cores[8].package, 0);
         ck_assert_int_eq(t->cores[16].package, 1);
