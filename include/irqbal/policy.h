@@ -41,7 +41,9 @@ struct policy_irq {
          * it (later also narrowed by policy files). Never empty for a movable IRQ: the
          * caller leaves an IRQ out of balancing (unmovable) instead. */
         hwloc_const_bitmap_t allowed;
-        /* Where it runs now: the effective CPU(s), or the affinity if unknown. */
+        /* Where it runs now as placed: the effective CPU(s); the affinity when that is
+         * unknown, and for a movable IRQ never placed (its mask spans several CPUs: the
+         * kernel's pick inside it is no placement; runs_on says where that is). */
         hwloc_const_bitmap_t current;
         hwloc_const_bitmap_t hint;  /* driver's affinity_hint: NULL or empty when none */
         /* From policy files (Policy=, and Exclusive= above: no other movable IRQ may
