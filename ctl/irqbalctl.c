@@ -13,6 +13,7 @@
 
 #include "irqbal/bus.h"
 #include "irqbal/config.h"
+#include "irqbal/cpuset.h"
 #include "irqbal/json.h"
 #include "irqbal/policy.h"
 #include "output.h"
@@ -715,38 +716,97 @@ static int verb_explain(struct ctl *c, int argc, char **argv)
         return ret;
 }
 
+/* IRQ number → the CPUs it runs on (ListIrqs' effective affinity, when the kernel
+ * tells it), to tell a planned move from a mask narrowed around the CPU it runs on. */
+static int read_running_cpus(struct ctl *c, GHashTable **ret_running)
+{
+        GHashTable *running = g_hash_table_new_full(NULL, NULL, NULL, g_free);
+        sd_bus_message *reply = NULL;
+        struct irq_row i;
+        int r, ret;
+
+        ret = call(c, "list the IRQs", "ListIrqs", &reply, NULL);
+        if (ret != EXIT_OK)
+                goto finish;
+        r = sd_bus_message_enter_container(reply, 'a', "(ussssibsssdds)");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(ussssibsssdds)", &i.irq, &i.name,
+                                                  &i.device, &i.driver, &i.class, &i.node,
+                                                  &i.movable, &i.reason, &i.affinity, &i.effective,
+                                                  &i.rate, &i.load, &i.state)) > 0)
+                if (*i.effective)
+                        g_hash_table_insert(running, GUINT_TO_POINTER(i.irq), g_strdup(i.effective));
+        if (r >= 0)
+                r = sd_bus_message_exit_container(reply);
+        if (r < 0)
+                ret = parse_failed(r);
+finish:
+        sd_bus_message_unref(reply);
+        if (ret == EXIT_OK)
+                *ret_running = running;
+        else
+                g_hash_table_unref(running);
+        return ret;
+}
+
+/* Whether an IRQ running on RUNNING stays there when its mask becomes TO: the kernel
+ * keeps an interrupt on its CPU while that CPU is in the mask (irq_stays_on_its_cpu()). */
+static bool stays_on_its_cpu(const char *running, const char *to)
+{
+        hwloc_bitmap_t on = hwloc_bitmap_alloc(), dest = hwloc_bitmap_alloc();
+        bool stays = running && on && dest && cpulist_parse(running, on) >= 0 &&
+                     cpulist_parse(to, dest) >= 0 && !hwloc_bitmap_iszero(on) &&
+                     hwloc_bitmap_isincluded(on, dest);
+
+        hwloc_bitmap_free(on);
+        hwloc_bitmap_free(dest);
+        return stays;
+}
+
 static int verb_plan(struct ctl *c, int argc, char **argv)
 {
-        static const char *const headers[] = { "IRQ", "NAME", "FROM", "TO", "REASON" };
+        static const char *const headers[] = { "IRQ", "NAME", "FROM", "RUNS ON", "TO", "REASON" };
         sd_bus_message *reply = NULL;
-        struct table *t = table_new(ELEMENTSOF(headers), headers, "10000");
+        struct table *t = table_new(ELEMENTSOF(headers), headers, "100000");
         GString *out = g_string_new(NULL);
+        GHashTable *running = NULL;
         struct json_writer w;
         const char *name, *from, *to, *reason;
         uint32_t irq;
-        unsigned n = 0;
+        unsigned moves = 0, narrowed = 0;
         int r, ret;
 
         ret = call(c, "preview the plan", "Plan", &reply, NULL);
+        if (ret != EXIT_OK)
+                goto finish;
+        ret = read_running_cpus(c, &running);
         if (ret != EXIT_OK)
                 goto finish;
         json_start(c, &w, out);
         json_begin_array(&w);
         r = sd_bus_message_enter_container(reply, 'a', "(ussss)");
         while (r >= 0 && (r = sd_bus_message_read(reply, "(ussss)", &irq, &name, &from, &to, &reason)) > 0) {
+                const char *on = g_hash_table_lookup(running, GUINT_TO_POINTER(irq));
+                bool stays = stays_on_its_cpu(on, to);
+
                 json_begin_object(&w);
-                json_key(&w, "irq");    json_uint(&w, irq);
-                json_key(&w, "name");   json_string(&w, name);
-                json_key(&w, "from");   json_string(&w, from);
-                json_key(&w, "to");     json_string(&w, to);
-                json_key(&w, "reason"); json_string(&w, reason);
+                json_key(&w, "irq");     json_uint(&w, irq);
+                json_key(&w, "name");    json_string(&w, name);
+                json_key(&w, "from");    json_string(&w, from);
+                json_key(&w, "runs_on"); json_str_or_null(&w, on);
+                json_key(&w, "to");      json_string(&w, to);
+                json_key(&w, "moves");   json_bool(&w, !stays);
+                json_key(&w, "reason");  json_string(&w, reason);
                 json_end_object(&w);
                 table_add(t, "%" PRIu32, irq);
                 table_add(t, "%s", *name ? name : "-");
                 table_add(t, "%s", from);
+                table_add(t, "%s", on ? on : "-");
                 table_add(t, "%s", to);
                 table_add(t, "%s", reason);
-                n++;
+                if (stays)
+                        narrowed++;
+                else
+                        moves++;
         }
         if (r >= 0)
                 r = sd_bus_message_exit_container(reply);
@@ -758,14 +818,22 @@ static int verb_plan(struct ctl *c, int argc, char **argv)
         if (c->json != JSON_OFF)
                 print_json(out);
         else {
-                if (n)
+                if (moves + narrowed)
                         table_print(t, c->legend, stdout);
-                if (c->legend)
-                        printf("%s%u move%s planned for the next cycle.\n", n ? "\n" : "", n,
-                               n == 1 ? "" : "s");
+                if (c->legend) {
+                        printf("%s%u move%s planned for the next cycle", moves + narrowed ? "\n" : "",
+                               moves, moves == 1 ? "" : "s");
+                        if (narrowed)
+                                printf("; %u IRQ%s keep%s %s CPU, with a narrower mask", narrowed,
+                                       narrowed == 1 ? "" : "s", narrowed == 1 ? "s" : "",
+                                       narrowed == 1 ? "its" : "their");
+                        printf(".\n");
+                }
         }
 finish:
         sd_bus_message_unref(reply);
+        if (running)
+                g_hash_table_unref(running);
         table_free(t);
         g_string_free(out, TRUE);
         return ret;

@@ -63,6 +63,21 @@ static void irq_to_json(const struct irq *irq, struct json_writer *w)
         json_end_object(w);
 }
 
+/* How a placement changes an IRQ: the order the plan is printed in. */
+enum placement_change {
+        PLACEMENT_MOVES,     /* to another CPU */
+        PLACEMENT_NARROWS,   /* a new mask, on the CPU it runs on (irq_stays_on_its_cpu()) */
+        PLACEMENT_SAME,
+        _PLACEMENT_CHANGE_MAX,
+};
+
+static enum placement_change placement_change(const struct irq *irq, hwloc_const_bitmap_t to)
+{
+        if (hwloc_bitmap_isequal(irq->affinity, to))
+                return PLACEMENT_SAME;
+        return irq_stays_on_its_cpu(irq, to) ? PLACEMENT_NARROWS : PLACEMENT_MOVES;
+}
+
 static void plan_to_json(const struct observation *obs, struct json_writer *w)
 {
         json_begin_array(w);
@@ -83,6 +98,8 @@ static void plan_to_json(const struct observation *obs, struct json_writer *w)
                 json_cpulist(w, p->cpus, true);
                 json_key(w, "change");
                 json_bool(w, !hwloc_bitmap_isequal(irq->affinity, p->cpus));
+                json_key(w, "moves");
+                json_bool(w, placement_change(irq, p->cpus) == PLACEMENT_MOVES);
                 json_key(w, "load");
                 json_double(w, irq->load);
                 json_key(w, "reason");
@@ -178,32 +195,54 @@ static void irq_table(const struct irq_inventory *inv, GString *out)
         g_free(cells);
 }
 
-/* IRQ, name, from → to, reason: changes first, so the moves are what one reads. */
+/* IRQ, name, from → to, reason: moves first, so they are what one reads; a mask wider
+ * than the CPU the IRQ runs on says which one that is. */
 void report_plan_text(const struct observation *obs, GString *out)
 {
-        size_t moves = 0;
+        size_t n = obs->plan->n, count[_PLACEMENT_CHANGE_MAX] = {};
+        int width = 0;
+        char **from = g_new0(char *, n);
+        enum placement_change *change = g_new(enum placement_change, n);
 
-        for (size_t pass = 0; pass < 2; pass++)
-                for (size_t i = 0; i < obs->plan->n; i++) {
+        for (size_t i = 0; i < n; i++) {
+                const struct placement *p = &obs->plan->items[i];
+                const struct irq *irq = inventory_find(obs->inv, p->irq);
+                _cleanup_free_ char *mask = NULL, *on = NULL;
+
+                if (!irq)
+                        continue;
+                change[i] = placement_change(irq, p->cpus);
+                count[change[i]]++;
+                mask = cpulist_format(irq->affinity);
+                if (irq->has_effective && !hwloc_bitmap_iszero(irq->effective) &&
+                    !hwloc_bitmap_isequal(irq->effective, irq->affinity))
+                        on = cpulist_format(irq->effective);
+                from[i] = on ? g_strdup_printf("%s (on %s)", mask, on) : g_strdup(mask ? mask : "?");
+                width = MAX(width, (int) strlen(from[i]));
+        }
+        for (int pass = 0; pass < _PLACEMENT_CHANGE_MAX; pass++)
+                for (size_t i = 0; i < n; i++) {
                         const struct placement *p = &obs->plan->items[i];
                         const struct irq *irq = inventory_find(obs->inv, p->irq);
-                        bool change;
-                        _cleanup_free_ char *from = NULL, *to = NULL;
+                        _cleanup_free_ char *to = NULL;
 
-                        if (!irq)
+                        if (!from[i] || (int) change[i] != pass)
                                 continue;
-                        change = !hwloc_bitmap_isequal(irq->affinity, p->cpus);
-                        if (change != (pass == 0))
-                                continue;
-                        moves += change;
-                        from = cpulist_format(irq->affinity);
                         to = cpulist_format(p->cpus);
-                        g_string_append_printf(out, "%5u  %-24s %9s %s %-9s %s\n", p->irq,
-                                               irq->name[0] ? irq->name : "-", from,
-                                               change ? "→" : "=", to, p->reason);
+                        g_string_append_printf(out, "%5u  %-24s %*s %s %-9s %s\n", p->irq,
+                                               irq->name[0] ? irq->name : "-", width, from[i],
+                                               change[i] == PLACEMENT_SAME ? "=" : "→", to, p->reason);
                 }
-        g_string_append_printf(out, "Policy %s: %zu of %zu movable IRQs move; busiest CPU's "
-                               "load %.3f.\n", obs->policy, moves, obs->plan->n, obs->peak_load);
+        g_string_append_printf(out, "Policy %s: %zu of %zu movable IRQs move to another CPU",
+                               obs->policy, count[PLACEMENT_MOVES], n);
+        if (count[PLACEMENT_NARROWS])
+                g_string_append_printf(out, "; %zu keep their CPU, with a narrower mask",
+                                       count[PLACEMENT_NARROWS]);
+        g_string_append_printf(out, "; busiest CPU's load %.3f.\n", obs->peak_load);
+        for (size_t i = 0; i < n; i++)
+                g_free(from[i]);
+        g_free(from);
+        g_free(change);
 }
 
 void report_text(const struct observation *obs, GString *out)

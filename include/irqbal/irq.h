@@ -69,6 +69,16 @@ static inline bool irq_is_balanced(const struct irq *irq)
         return irq->movable && !irq->balancing_note && !irq->measuring;
 }
 
+/* Whether writing CPUS as its mask leaves IRQ on the CPU it runs on: that CPU (its
+ * effective affinity) stays in the mask. x86's vector allocator then keeps the vector
+ * where it is (assign_vector_locked()), so a write that narrows a wide mask to the CPU
+ * the kernel chose moves nothing. Without an effective affinity it is a move. */
+static inline bool irq_stays_on_its_cpu(const struct irq *irq, hwloc_const_bitmap_t cpus)
+{
+        return irq->has_effective && !hwloc_bitmap_iszero(irq->effective) &&
+               hwloc_bitmap_isincluded(irq->effective, cpus);
+}
+
 /* Why irqbald does not balance it, or NULL. */
 static inline const char *irq_unbalanced_reason(const struct irq *irq)
 {

@@ -1534,6 +1534,58 @@ static char *only_config_file(void)
         return f;
 }
 
+/* irqbalctl plan tells a move from a mask narrowed around the CPU the IRQ runs on:
+ * someone widens IRQ 41's mask while the kernel keeps it on its CPU, then while the
+ * kernel runs it beside the busy IRQ 40. */
+START_TEST(irqbalctl_plan_tells_moves_from_narrowed_masks)
+{
+        char *out = NULL, *err = NULL, *cpu40, *cpu41;
+        const struct jv *entry;
+        struct jv *v;
+
+        for (unsigned window = 0; window < 3; window++)
+                run_cycle();
+        cpu40 = g_strstrip(root_file("proc/irq/40/smp_affinity_list"));
+        cpu41 = g_strstrip(root_file("proc/irq/41/smp_affinity_list"));
+        ck_assert_str_ne(cpu40, cpu41);
+
+        tl_write_irq_masks(root, 41, "0-3", "f");
+        tl_write_irq_file(root, 41, "effective_affinity_list", "%s\n", cpu41);
+        ck_assert_int_eq(ctl(&out, &err, "plan", "--json=short"), 0);
+        v = parse_json(out);
+        ck_assert_uint_eq(jv_len(v), 1);
+        entry = jv_at(v, 0);
+        ck_assert_int_eq(jv_int(jv_get(entry, "irq")), 41);
+        ck_assert_str_eq(jv_str(jv_get(entry, "from")), "0-3");
+        ck_assert_str_eq(jv_str(jv_get(entry, "runs_on")), cpu41);
+        ck_assert_str_eq(jv_str(jv_get(entry, "to")), cpu41);
+        ck_assert(!jv_bool(jv_get(entry, "moves")));
+        jv_free(v);
+        g_free(out), g_free(err);
+        ck_assert_int_eq(ctl(&out, &err, "plan"), 0);
+        ck_assert_msg(g_str_has_prefix(out, "IRQ  NAME       FROM  RUNS ON  TO  REASON\n") &&
+                      g_str_has_suffix(out, "\n0 moves planned for the next cycle; 1 IRQ keeps its "
+                                            "CPU, with a narrower mask.\n"), "%s", out);
+        g_free(out), g_free(err);
+
+        tl_write_irq_file(root, 41, "effective_affinity_list", "%s\n", cpu40);
+        ck_assert_int_eq(ctl(&out, &err, "plan", "--json=short"), 0);
+        v = parse_json(out);
+        ck_assert_uint_eq(jv_len(v), 1);
+        entry = jv_at(v, 0);
+        ck_assert_str_eq(jv_str(jv_get(entry, "runs_on")), cpu40);
+        ck_assert_str_ne(jv_str(jv_get(entry, "to")), cpu40);
+        ck_assert(jv_bool(jv_get(entry, "moves")));
+        jv_free(v);
+        g_free(out), g_free(err);
+        ck_assert_int_eq(ctl(&out, &err, "plan"), 0);
+        ck_assert_msg(g_str_has_suffix(out, "\n1 move planned for the next cycle.\n"), "%s", out);
+        g_free(out), g_free(err);
+        g_free(cpu40);
+        g_free(cpu41);
+}
+END_TEST
+
 /* At start an IRQ the kernel placed (a mask of every CPU, one effective CPU) stays
  * where it is until its load is measured: "measuring", explained, its mask untouched,
  * while one without a known effective CPU is placed at once; the plan on the settled
@@ -2007,6 +2059,7 @@ Suite *test_suite(void)
         tcase_add_test(tc, irqbalctl_pages_on_a_terminal_only);
         tcase_add_test(tc, irqbalctl_permission_denied_and_not_running);
         tcase_add_test(tc, an_irq_the_kernel_placed_waits_for_its_load);
+        tcase_add_test(tc, irqbalctl_plan_tells_moves_from_narrowed_masks);
         tcase_add_test(tc, ban_irq_and_unban_irq_write_irqbalctls_dropin);
         tcase_add_test(tc, ban_irq_on_an_irq_that_does_not_exist_is_refused);
         tcase_add_test(tc, unban_irq_names_the_file_that_still_bans_it);

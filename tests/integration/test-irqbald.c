@@ -286,6 +286,42 @@ START_TEST(dry_run_writes_nothing)
 }
 END_TEST
 
+/* A write that only narrows a mask to the CPU the kernel runs the IRQ on moves nothing,
+ * and the plan says so; one off that CPU is a move. */
+START_TEST(plan_tells_moves_from_narrowed_masks)
+{
+        struct run r;
+        const struct jv *placed;
+
+        /* Usable: 0-1 (2 isolated, 2-3 nohz_full); the kernel runs IRQ 40 on 1. */
+        tl_write_irq_file(fake, 40, "effective_affinity_list", "1\n");
+        r = irqbald(true, "--root", fake, "--topology=synthetic:pu:4", "-o", "-n", "-w", "0.1", NULL);
+        ck_assert_msg(r.status == 0, "irqbald failed: %s", r.err);
+        placed = jv_find(jv_get(r.json, "plan"), "irq", 40);
+        ck_assert_str_eq(jv_str(jv_get(placed, "to")), "1");
+        ck_assert(jv_bool(jv_get(placed, "change")));
+        ck_assert(!jv_bool(jv_get(placed, "moves")));
+        run_done(&r);
+        r = irqbald(false, "--root", fake, "--topology=synthetic:pu:4", "-o", "-n", "-w", "0.1", NULL);
+        ck_assert_msg(strstr(r.out, "0-3 (on 1) → 1 "), "%s", r.out);
+        ck_assert_msg(strstr(r.out, "Policy balanced: 0 of 1 movable IRQs move to another CPU; "
+                                    "1 keep their CPU, with a narrower mask; "), "%s", r.out);
+        run_done(&r);
+
+        /* On CPU 2, isolated: it has to leave it. */
+        tl_write_irq_file(fake, 40, "effective_affinity_list", "2\n");
+        r = irqbald(true, "--root", fake, "--topology=synthetic:pu:4", "-o", "-n", "-w", "0.1", NULL);
+        placed = jv_find(jv_get(r.json, "plan"), "irq", 40);
+        ck_assert(jv_bool(jv_get(placed, "moves")));
+        run_done(&r);
+        r = irqbald(false, "--root", fake, "--topology=synthetic:pu:4", "-o", "-n", "-w", "0.1", NULL);
+        ck_assert_msg(strstr(r.out, "0-3 (on 2) → "), "%s", r.out);
+        ck_assert_msg(strstr(r.out, "Policy balanced: 1 of 1 movable IRQs move to another CPU; busiest"),
+                      "%s", r.out);
+        run_done(&r);
+}
+END_TEST
+
 START_TEST(list_policies_names_all_five_with_the_default)
 {
         struct run r = irqbald(false, "--list-policies", NULL);
@@ -566,6 +602,7 @@ Suite *test_suite(void)
         tcase_add_test(fakes, missing_proc_interrupts_is_an_error_naming_the_path);
         tcase_add_test(fakes, oneshot_without_dry_run_writes_the_plan);
         tcase_add_test(fakes, dry_run_writes_nothing);
+        tcase_add_test(fakes, plan_tells_moves_from_narrowed_masks);
         tcase_add_test(fakes, bad_command_lines_fail_with_a_reason);
         tcase_add_test(fakes, list_policies_names_all_five_with_the_default);
         tcase_add_test(fakes, housekeeping_moves_irqs_and_the_default_onto_its_cpus);
