@@ -177,7 +177,7 @@ static void json_reasons(struct json_writer *w, const char *reasons)
 struct status {
         char *version, *policy, *state, *usable, *banned;
         uint64_t interval, cycles, last_usec, last_ts, moves, failed;
-        uint32_t irqs, movable, unmovable;
+        uint32_t irqs, movable, unmovable, measuring;
         double peak;
 };
 
@@ -205,6 +205,7 @@ static int read_status(sd_bus_message *reply, struct status *s)
                 T("IntervalUSec", interval); T("Cycles", cycles); T("LastCycleUSec", last_usec);
                 T("LastCycleTimestamp", last_ts); T("Moves", moves); T("FailedMoves", failed);
                 U("Irqs", irqs); U("MovableIrqs", movable); U("UnmovableIrqs", unmovable);
+                U("MeasuringIrqs", measuring);
 #undef S
 #undef T
 #undef U
@@ -256,6 +257,7 @@ static void print_status_json(const struct ctl *c, const struct status *s)
         json_key(&w, "irqs");               json_uint(&w, s->irqs);
         json_key(&w, "movable_irqs");       json_uint(&w, s->movable);
         json_key(&w, "unmovable_irqs");     json_uint(&w, s->unmovable);
+        json_key(&w, "measuring_irqs");     json_uint(&w, s->measuring);
         json_key(&w, "usable_cpus");        json_string(&w, s->usable);
         json_key(&w, "banned_cpus");        json_string(&w, s->banned);
         json_key(&w, "moves");              json_uint(&w, s->moves);
@@ -268,6 +270,8 @@ static void print_status_json(const struct ctl *c, const struct status *s)
 
 static void print_status_text(const struct status *s)
 {
+        /* Measuring IRQs are among the unmovable ones on the bus; said apart here. */
+        uint32_t measuring = s->measuring <= s->unmovable ? s->measuring : 0;
         char when[64] = "never";
 
         if (s->last_ts) {
@@ -281,8 +285,10 @@ static void print_status_text(const struct status *s)
         printf("     Policy: %s, every %g s\n", s->policy, (double) s->interval / 1e6);
         printf("     Cycles: %" PRIu64 ", the last at %s took %.1f ms\n", s->cycles, when,
                (double) s->last_usec / 1e3);
-        printf("       IRQs: %" PRIu32 " (%" PRIu32 " balanced, %" PRIu32 " left alone)\n",
-               s->irqs, s->movable, s->unmovable);
+        printf("       IRQs: %" PRIu32 " (%" PRIu32 " balanced, ", s->irqs, s->movable);
+        if (measuring)
+                printf("%" PRIu32 " measuring, ", measuring);
+        printf("%" PRIu32 " left alone)\n", s->unmovable - measuring);
         printf("       CPUs: usable %s, not usable %s\n", *s->usable ? s->usable : "none",
                *s->banned ? s->banned : "none");
         printf("      Moves: %" PRIu64 " (%" PRIu64 " failed)\n", s->moves, s->failed);

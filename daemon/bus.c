@@ -26,6 +26,7 @@ enum prop {
         PROP_IRQS,
         PROP_MOVABLE_IRQS,
         PROP_UNMOVABLE_IRQS,
+        PROP_MEASURING_IRQS,
         PROP_USABLE_CPUS,
         PROP_BANNED_CPUS,
         PROP_MOVES,
@@ -49,6 +50,7 @@ static const struct {
         [PROP_IRQS] = { "Irqs", 'u' },
         [PROP_MOVABLE_IRQS] = { "MovableIrqs", 'u' },
         [PROP_UNMOVABLE_IRQS] = { "UnmovableIrqs", 'u' },
+        [PROP_MEASURING_IRQS] = { "MeasuringIrqs", 'u' },
         [PROP_USABLE_CPUS] = { "UsableCPUs", 's' },
         [PROP_BANNED_CPUS] = { "BannedCPUs", 's' },
         [PROP_MOVES] = { "Moves", 't' },
@@ -144,6 +146,9 @@ static int read_prop(const struct manager *m, enum prop p, struct prop_value *re
                 break;
         case PROP_UNMOVABLE_IRQS:
                 ret->u = m->obs.inv.n - count_balanced(m);
+                break;
+        case PROP_MEASURING_IRQS:
+                ret->u = manager_measuring_irqs(m);
                 break;
         case PROP_USABLE_CPUS:
                 ret->s = cpulist_format(m->topo->usable);
@@ -820,6 +825,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("Irqs", "u", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("MovableIrqs", "u", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("UnmovableIrqs", "u", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("MeasuringIrqs", "u", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("UsableCPUs", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("BannedCPUs", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Moves", "t", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),

@@ -768,20 +768,27 @@ int manager_plan_and_apply(struct manager *m)
         return 0;
 }
 
-static void notify_status(struct manager *m)
+unsigned manager_measuring_irqs(const struct manager *m)
 {
-        char text[256], measuring_text[48] = "";
-        size_t movable = 0, measuring = 0;
+        unsigned measuring = 0;
 
-        for (size_t i = 0; i < m->obs.inv.n; i++)
-                movable += irq_is_balanced(&m->obs.inv.irqs[i]);
-        /* Movable, but left where the kernel put them for now: only at start, so that
-         * a steady cycle does not pay for the count. */
+        /* Counted only at start, so that a steady cycle does not pay for the count. */
         if (plan_stage(m) != PLAN_STEADY)
                 for (size_t i = 0; i < m->obs.inv.n; i++)
                         measuring += m->obs.inv.irqs[i].measuring;
+        return measuring;
+}
+
+static void notify_status(struct manager *m)
+{
+        char text[256], measuring_text[48] = "";
+        size_t movable = 0;
+        unsigned measuring = manager_measuring_irqs(m);
+
+        for (size_t i = 0; i < m->obs.inv.n; i++)
+                movable += irq_is_balanced(&m->obs.inv.irqs[i]);
         if (measuring > 0)
-                snprintf(measuring_text, sizeof(measuring_text), ", %zu measuring", measuring);
+                snprintf(measuring_text, sizeof(measuring_text), ", %u measuring", measuring);
         snprintf(text, sizeof(text), "STATUS=%s: %zu IRQs (%zu movable%s) on %d/%d CPUs, peak %.2f, "
                  "%u moves\nX_IRQBALD_CYCLE=%" PRIu64, m->settings.policy->name, m->obs.inv.n,
                  movable, measuring_text, hwloc_bitmap_weight(m->topo->usable),

@@ -203,6 +203,9 @@ int manager_preview_plan(struct manager *m, struct plan *ret);
  * "backing-off", "measuring" (left where the kernel put it until its load is
  * measured, at start) or "no-usable-cpu". */
 const char *manager_irq_state(const struct manager *m, const struct irq *irq);
+/* Movable IRQs left where the kernel put them until their loads are measured (state
+ * "measuring"): only at start, 0 once the plan on the settled loads has run. */
+unsigned manager_measuring_irqs(const struct manager *m);
 /* Where IRQ runs once the last plan is carried out: its target when the plan moves it,
  * else its effective CPUs when known, else its affinity. */
 hwloc_const_bitmap_t manager_irq_cpus(const struct manager *m, const struct irq *irq);

@@ -387,6 +387,7 @@ START_TEST(every_property_has_its_value_and_type)
         ck_assert_uint_eq(get_u("Irqs"), 2);
         ck_assert_uint_eq(get_u("MovableIrqs"), 2);
         ck_assert_uint_eq(get_u("UnmovableIrqs"), 0);
+        ck_assert_uint_eq(get_u("MeasuringIrqs"), 0);
         ck_assert_uint_ge(get_t("Moves"), 1);
         ck_assert_uint_eq(get_t("FailedMoves"), 0);
         ck_assert_int_ge(sd_bus_get_property_trivial(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE,
@@ -398,14 +399,14 @@ START_TEST(every_property_has_its_value_and_type)
                                                      "Cycles", &error, 'u', &n), 0);
         sd_bus_error_free(&error);
 
-        /* GetAll has the sixteen of them. */
+        /* GetAll has the seventeen of them. */
         ck_assert_int_ge(sd_bus_call_method(bus, BUS_NAME, BUS_PATH, "org.freedesktop.DBus.Properties",
                                             "GetAll", &error, &reply, "s", BUS_INTERFACE), 0);
         n = 0;
         ck_assert_int_ge(sd_bus_message_enter_container(reply, 'a', "{sv}"), 0);
         while (sd_bus_message_skip(reply, "{sv}") > 0)
                 n++;
-        ck_assert_uint_eq(n, 16);
+        ck_assert_uint_eq(n, 17);
         sd_bus_message_unref(reply);
 }
 END_TEST
@@ -1605,6 +1606,12 @@ START_TEST(an_irq_the_kernel_placed_waits_for_its_load)
         for (unsigned window = 0; window < 3; window++) {
                 assert_irq_state(41, "measuring");
                 assert_irq_state(40, "balanced");
+                ck_assert_uint_eq(get_u("MeasuringIrqs"), 1);
+                ck_assert_uint_eq(get_u("UnmovableIrqs"), 1);
+                ck_assert_int_eq(ctl(&out, &err, "status"), 0);
+                ck_assert_msg(strstr(out, "IRQs: 2 (1 balanced, 1 measuring, 0 left alone)\n"),
+                              "%s", out);
+                g_free(out), g_free(err);
                 s = root_file("proc/irq/41/smp_affinity_list");
                 ck_assert_str_eq(s, "0-3\n");
                 g_free(s);
@@ -1614,6 +1621,11 @@ START_TEST(an_irq_the_kernel_placed_waits_for_its_load)
         ck_assert_msg(strstr(out, "  Balanced:  yes\n"), "%s", out);
         g_free(out), g_free(err);
         assert_irq_state(41, "balanced");
+        ck_assert_uint_eq(get_u("MeasuringIrqs"), 0);
+        ck_assert_int_eq(ctl(&out, &err, "status", "--json=short"), 0);
+        ck_assert_msg(strstr(out, "\"movable_irqs\":2,\"unmovable_irqs\":0,\"measuring_irqs\":0,"),
+                      "%s", out);
+        g_free(out), g_free(err);
         s = root_file("proc/irq/41/smp_affinity_list");
         ck_assert_msg(strlen(g_strstrip(s)) == 1, "IRQ 41 not placed: %s", s);
         g_free(s);
