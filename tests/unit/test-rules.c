@@ -613,6 +613,51 @@ START_TEST(a_fake_roots_clock_is_its_uptime)
 }
 END_TEST
 
+/* ---- The manager's plan on the settled loads ------------------------------------- */
+
+/* A policy that records whether each plan it was asked for places the IRQs afresh, and
+ * fails the first FAILURES of them as one out of memory would. */
+static unsigned failures, plans;
+static bool afresh[8];
+
+static int failing_plan(const struct policy_input *in, struct plan *ret)
+{
+        ck_assert_uint_lt(plans, ELEMENTSOF(afresh));
+        afresh[plans++] = in->n > 0 && in->irqs[0].place_afresh;
+        if (failures > 0) {
+                failures--;
+                return -ENOMEM;
+        }
+        return policy_default()->plan(in, ret);
+}
+
+static const struct irqbal_policy failing_policy = {
+        .name = "failing", .description = "fails on demand", .plan = failing_plan,
+};
+
+/* The plan on the settled loads (the third window) places every IRQ afresh, once; a
+ * cycle that fails then leaves it due, and the next cycle makes it. */
+START_TEST(the_plan_on_the_settled_loads_survives_a_failed_cycle)
+{
+        static const bool want[] = { false, false, false, true, true, false };
+
+        start_manager(NULL);
+        m->settings.policy = &failing_policy;
+        plans = 0;
+        for (unsigned cycle = 0; cycle < ELEMENTSOF(want); cycle++) {
+                /* The cycle on the third window fails. */
+                failures = cycle == 3;
+                if (cycle > 0)
+                        ck_assert_int_eq(manager_sample(m, 1.0), 0);
+                ck_assert_int_eq(manager_plan_and_apply(m), cycle == 3 ? -ENOMEM : 0);
+        }
+        ck_assert_uint_eq(plans, ELEMENTSOF(want));
+        for (unsigned i = 0; i < ELEMENTSOF(want); i++)
+                ck_assert_msg(afresh[i] == want[i], "plan %u: afresh %d", i, afresh[i]);
+        stop_manager();
+}
+END_TEST
+
 Suite *test_suite(void)
 {
         Suite *s = suite_create("rules");
@@ -641,6 +686,7 @@ Suite *test_suite(void)
         tcase_add_test(manager, a_cpus_rule_narrows_only_the_irq_it_matches);
         tcase_add_test(manager, a_ban_rule_bans_only_the_irq_it_matches);
         tcase_add_test(manager, a_fake_roots_clock_is_its_uptime);
+        tcase_add_test(manager, the_plan_on_the_settled_loads_survives_a_failed_cycle);
         suite_add_tcase(s, manager);
         return s;
 }
