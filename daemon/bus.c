@@ -102,15 +102,6 @@ struct bus_cache {
         struct polkit_registry *polkit; /* questions to polkit waiting for an answer */
 };
 
-static unsigned count_balanced(const struct manager *m)
-{
-        unsigned n = 0;
-
-        for (size_t i = 0; i < m->obs.inv.n; i++)
-                n += irq_is_balanced(&m->obs.inv.irqs[i]);
-        return n;
-}
-
 static int read_prop(const struct manager *m, enum prop p, struct prop_value *ret)
 {
         struct apply_counters c;
@@ -142,10 +133,10 @@ static int read_prop(const struct manager *m, enum prop p, struct prop_value *re
                 ret->u = m->obs.inv.n;
                 break;
         case PROP_MOVABLE_IRQS:
-                ret->u = count_balanced(m);
+                ret->u = manager_balanced_irqs(m);
                 break;
         case PROP_UNMOVABLE_IRQS:
-                ret->u = m->obs.inv.n - count_balanced(m);
+                ret->u = m->obs.inv.n - manager_balanced_irqs(m);
                 break;
         case PROP_MEASURING_IRQS:
                 ret->u = manager_measuring_irqs(m);

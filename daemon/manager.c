@@ -485,6 +485,8 @@ static int build_policy_input(struct manager *m, struct policy_input *in, enum p
                 r = manager_update_rule_effects(m);
         if (r < 0)
                 return r;
+        m->states_counted = false;
+        m->balanced_irqs = m->measuring_irqs = 0;
         for (size_t i = 0; i < inv->n; i++) {
                 struct irq *irq = &inv->irqs[i];
                 struct policy_irq *p = &m->pirqs[i];
@@ -517,6 +519,8 @@ static int build_policy_input(struct manager *m, struct policy_input *in, enum p
                 r = set_balancing_note(irq, why);
                 if (r < 0)
                         return r;
+                m->balanced_irqs += irq_is_balanced(irq);
+                m->measuring_irqs += irq->measuring;
                 *p = (struct policy_irq) {
                         .irq = irq->number,
                         .name = irq->name,
@@ -538,6 +542,8 @@ static int build_policy_input(struct manager *m, struct policy_input *in, enum p
         *in = (struct policy_input) {
                 .topo = m->topo, .irqs = m->pirqs, .n = inv->n, .params = &m->settings.params,
         };
+        m->states_counted = true;
+        m->states_generation = m->obs.generation;
         return 0;
 }
 
@@ -768,37 +774,76 @@ int manager_plan_and_apply(struct manager *m)
         return 0;
 }
 
+/* Counted by the policy input for this inventory, else (between a rescan and the next
+ * plan, or after a plan that failed half-way) counted now. */
+static bool states_counted(const struct manager *m)
+{
+        return m->states_counted && m->states_generation == m->obs.generation;
+}
+
+unsigned manager_balanced_irqs(const struct manager *m)
+{
+        unsigned n = 0;
+
+        if (states_counted(m))
+                return m->balanced_irqs;
+        for (size_t i = 0; i < m->obs.inv.n; i++)
+                n += irq_is_balanced(&m->obs.inv.irqs[i]);
+        return n;
+}
+
 unsigned manager_measuring_irqs(const struct manager *m)
 {
-        unsigned measuring = 0;
+        unsigned n = 0;
 
-        /* Counted only at start, so that a steady cycle does not pay for the count. */
-        if (plan_stage(m) != PLAN_STEADY)
-                for (size_t i = 0; i < m->obs.inv.n; i++)
-                        measuring += m->obs.inv.irqs[i].measuring;
-        return measuring;
-}
-
-static void notify_status(struct manager *m)
-{
-        char text[256], measuring_text[48] = "";
-        size_t movable = 0;
-        unsigned measuring = manager_measuring_irqs(m);
-
+        if (states_counted(m))
+                return m->measuring_irqs;
         for (size_t i = 0; i < m->obs.inv.n; i++)
-                movable += irq_is_balanced(&m->obs.inv.irqs[i]);
-        if (measuring > 0)
-                snprintf(measuring_text, sizeof(measuring_text), ", %u measuring", measuring);
-        snprintf(text, sizeof(text), "STATUS=%s: %zu IRQs (%zu movable%s) on %d/%d CPUs, peak %.2f, "
-                 "%u moves\nX_IRQBALD_CYCLE=%" PRIu64, m->settings.policy->name, m->obs.inv.n,
-                 movable, measuring_text, hwloc_bitmap_weight(m->topo->usable),
-                 hwloc_bitmap_weight(m->topo->online), m->peak_load, m->last_moves, m->cycles);
-        (void) notifier_send(&m->notifier, text);
+                n += m->obs.inv.irqs[i].measuring;
+        return n;
 }
 
-/* Every cycle ends with a STATUS, even one that learnt nothing or failed: whoever
- * asked for it (SIGUSR1, a simulator in lockstep) waits for that. */
-static int run_cycle(struct manager *m)
+static bool status_equal(const struct status_summary *a, const struct status_summary *b)
+{
+        return a->policy == b->policy && a->irqs == b->irqs && a->balanced == b->balanced &&
+               a->measuring == b->measuring && a->moves == b->moves && a->usable == b->usable &&
+               a->online == b->online && a->peak == b->peak;
+}
+
+/* STATUS= after a cycle. The service manager keeps showing the last one, so a timed
+ * cycle that would say the same again sends nothing: a steady machine's cycle then
+ * costs PID 1 no wake-up, and irqbald a formatted line and a system call (about a
+ * tenth of a steady cycle's CPU time at 256 × 1000, bench/README.md). A cycle someone
+ * asked for (SIGUSR1, Rebalance, a simulator in lockstep) always ends with one: they
+ * wait for its X_IRQBALD_CYCLE. */
+static void notify_status(struct manager *m, bool requested)
+{
+        struct status_summary now = {
+                .policy = m->settings.policy,
+                .irqs = m->obs.inv.n,
+                .balanced = manager_balanced_irqs(m),
+                .measuring = manager_measuring_irqs(m),
+                .moves = m->last_moves,
+                .usable = hwloc_bitmap_weight(m->topo->usable),
+                .online = hwloc_bitmap_weight(m->topo->online),
+                .peak = m->peak_load,
+        };
+        char text[256], measuring_text[48] = "";
+
+        if (!requested && m->status_shown && status_equal(&now, &m->last_status))
+                return;
+        if (now.measuring > 0)
+                snprintf(measuring_text, sizeof(measuring_text), ", %u measuring", now.measuring);
+        snprintf(text, sizeof(text), "STATUS=%s: %zu IRQs (%u movable%s) on %d/%d CPUs, peak %.2f, "
+                 "%u moves\nX_IRQBALD_CYCLE=%" PRIu64, now.policy->name, now.irqs, now.balanced,
+                 measuring_text, now.usable, now.online, now.peak, now.moves, m->cycles);
+        m->status_shown = notifier_send(&m->notifier, text) >= 0;
+        m->last_status = now;
+}
+
+/* Every cycle ends with a STATUS when it failed, changed what STATUS says or was
+ * REQUESTED (notify_status()). */
+static int run_cycle(struct manager *m, bool requested)
 {
         uint64_t start = now_usec(CLOCK_MONOTONIC);
         int r = manager_sample(m, 0);
@@ -817,8 +862,9 @@ static int run_cycle(struct manager *m)
                 snprintf(text, sizeof(text), "STATUS=Cycle failed: %s\nX_IRQBALD_CYCLE=%" PRIu64,
                          strerror(-r), m->cycles);
                 (void) notifier_send(&m->notifier, text);
+                m->status_shown = false;
         } else
-                notify_status(m);
+                notify_status(m, requested);
         /* One coalesced PropertiesChanged per cycle that ran. */
         if (r >= 0 && sampled == 0)
                 bus_emit_properties_changed(m);
@@ -828,7 +874,7 @@ static int run_cycle(struct manager *m)
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
         struct manager *m = userdata;
-        int r = run_cycle(m);
+        int r = run_cycle(m, false);
 
         if (r < 0)
                 log_warning_errno(r, "Cycle %" PRIu64 " failed, trying again next interval: %m",
@@ -838,7 +884,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
 int manager_request_cycle(struct manager *m)
 {
-        int r = run_cycle(m);
+        int r = run_cycle(m, true);
 
         /* The next timed cycle counts from this one. */
         if (m->timer)
@@ -865,6 +911,8 @@ static int on_reload_signal(sd_event_source *s, const struct signalfd_siginfo *s
         int r;
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
+        /* Its STATUS replaces the cycles' until the next cycle says it again. */
+        m->status_shown = false;
         (void) sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64 "\nSTATUS=Reloading",
                           (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u);
         {
@@ -963,7 +1011,7 @@ int manager_run(struct manager *m)
 
         /* The first cycle places IRQs by what is known without rates (constraints,
          * spreading queues); later cycles refine by load. */
-        r = run_cycle(m);
+        r = run_cycle(m, true);
         if (r < 0) {
                 (void) sd_notifyf(0, "STATUS=Failed to start: %s\nERRNO=%i", strerror(-r), -r);
                 return r;

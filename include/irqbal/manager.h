@@ -102,6 +102,24 @@ struct manager {
         unsigned last_moves;
         double peak_load;
 
+        /* IRQs balanced and measuring, counted by the last policy input for inventory
+         * states_generation (manager_balanced_irqs()): notes change only there, so a
+         * cycle that keeps its plan, STATUS and the D-Bus properties need not walk
+         * every IRQ again to count them. */
+        unsigned balanced_irqs, measuring_irqs;
+        uint64_t states_generation;
+        bool states_counted;
+        /* What the last per-cycle STATUS= said, while it is what the service manager
+         * shows (notify_status()). */
+        struct status_summary {
+                const struct irqbal_policy *policy;
+                size_t irqs;
+                unsigned balanced, measuring, moves;
+                int usable, online;
+                double peak;
+        } last_status;
+        bool status_shown;
+
         /* Runtime-changeable over D-Bus; opts stays as given on the command line. */
         uint64_t interval_usec;
         enum manager_state state;
@@ -203,8 +221,9 @@ int manager_preview_plan(struct manager *m, struct plan *ret);
  * "backing-off", "measuring" (left where the kernel put it until its load is
  * measured, at start) or "no-usable-cpu". */
 const char *manager_irq_state(const struct manager *m, const struct irq *irq);
-/* Movable IRQs left where the kernel put them until their loads are measured (state
- * "measuring"): only at start, 0 once the plan on the settled loads has run. */
+/* Movable IRQs balanced this cycle (irq_is_balanced()), and those left where the kernel
+ * put them until their loads are measured (state "measuring": only at start). */
+unsigned manager_balanced_irqs(const struct manager *m);
 unsigned manager_measuring_irqs(const struct manager *m);
 /* Where IRQ runs once the last plan is carried out: its target when the plan moves it,
  * else its effective CPUs when known, else its affinity. */

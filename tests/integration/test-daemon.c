@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The long-running daemon on a fake root, with a real NOTIFY_SOCKET: READY after the
- * first cycle, one STATUS per cycle, SIGUSR1 runs a cycle, SIGTERM stops it with
- * STOPPING=1 and puts the original masks back. */
+ * first cycle, a STATUS per cycle that changes it or was asked for, SIGUSR1 runs a
+ * cycle, SIGTERM stops it with STOPPING=1 and puts the original masks back. */
 #include <errno.h>
 #include <glib.h>
 #include <poll.h>
@@ -59,12 +59,12 @@ static void teardown(void)
         g_free(notify_path);
 }
 
-static void start_daemon(void)
+static void start_daemon_every(const char *interval)
 {
         const char *top = getenv("TOP_BUILDDIR") ? getenv("TOP_BUILDDIR") : TOP_BUILDDIR;
         char *bin = g_strdup_printf("%s/irqbald", top);
         char *argv[] = { bin, "--root", root, "--topology=synthetic:pu:4", "--foreground",
-                         "--interval=3600", NULL };
+                         "--interval", (char *) interval, NULL };
         char **envp = g_environ_setenv(g_get_environ(), "NOTIFY_SOCKET", notify_path, TRUE);
         GError *error = NULL;
 
@@ -74,20 +74,30 @@ static void start_daemon(void)
         g_free(bin);
 }
 
-/* The next datagram from the daemon, or NULL after 30 s. */
-static char *next_message(void)
+static void start_daemon(void)
+{
+        start_daemon_every("3600");
+}
+
+/* The next datagram from the daemon, or NULL after TIMEOUT_MS. */
+static char *next_message_within(int timeout_ms)
 {
         struct pollfd p = { .fd = notify_fd, .events = POLLIN };
         char buf[4096];
         ssize_t n;
 
-        if (poll(&p, 1, 30000) <= 0)
+        if (poll(&p, 1, timeout_ms) <= 0)
                 return NULL;
         n = recv(notify_fd, buf, sizeof(buf) - 1, 0);
         if (n < 0)
                 return NULL;
         buf[n] = 0;
         return g_strdup(buf);
+}
+
+static char *next_message(void)
+{
+        return next_message_within(30000);
 }
 
 /* Waits for a message containing NEEDLE; returns it. */
@@ -178,6 +188,37 @@ START_TEST(status_counts_the_irqs_left_to_measure)
 }
 END_TEST
 
+/* Timed cycles send a STATUS only when it says something new: PID 1 keeps the last
+ * one, and a steady machine's cycles need not wake it. A cycle asked for always ends
+ * with one (its X_IRQBALD_CYCLE is what the asker waits for). */
+START_TEST(timed_cycles_send_status_only_when_it_changes)
+{
+        char *msg;
+
+        start_daemon_every("0.1");
+        g_free(expect("X_IRQBALD_CYCLE=1"));
+        g_free(expect("READY=1"));
+        /* The root's clock stands still: a dozen timed cycles learn nothing. */
+        msg = next_message_within(1200);
+        ck_assert_msg(!msg, "a timed cycle that changed nothing sent: %s", msg);
+
+        /* Loads measured: the peak is news. */
+        write_counts(101000, 1000, 110.0);
+        msg = expect("STATUS=");
+        ck_assert_msg(strstr(msg, "STATUS=balanced: 2 IRQs (2 movable) on 4/4 CPUs, peak ") &&
+                      !strstr(msg, "peak 0.00,"), "%s", msg);
+        g_free(msg);
+        msg = next_message_within(1200);
+        ck_assert_msg(!msg, "a timed cycle that changed nothing sent: %s", msg);
+
+        /* Asked for, the same STATUS again. */
+        kill(pid, SIGUSR1);
+        msg = expect("STATUS=");
+        ck_assert_msg(strstr(msg, "X_IRQBALD_CYCLE="), "%s", msg);
+        g_free(msg);
+}
+END_TEST
+
 START_TEST(watchdog_pings_when_systemd_asks_for_them)
 {
         const char *top = getenv("TOP_BUILDDIR") ? getenv("TOP_BUILDDIR") : TOP_BUILDDIR;
@@ -234,6 +275,7 @@ Suite *test_suite(void)
         tcase_add_test(tc, ready_after_the_first_cycle_status_per_cycle_and_restore_on_stop);
         tcase_add_test(tc, no_restore_leaves_the_placement);
         tcase_add_test(tc, status_counts_the_irqs_left_to_measure);
+        tcase_add_test(tc, timed_cycles_send_status_only_when_it_changes);
         tcase_add_test(tc, watchdog_pings_when_systemd_asks_for_them);
         suite_add_tcase(s, tc);
         return s;

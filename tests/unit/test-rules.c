@@ -575,7 +575,14 @@ START_TEST(a_ban_rule_bans_only_the_irq_it_matches)
         const struct rule_effect *e;
 
         start_manager("[Match]\nIrq=42\n[Placement]\nBan=yes\n");
+        /* Before any plan the states are counted IRQ by IRQ: no rule judged yet. */
+        ck_assert(!m->states_counted);
+        ck_assert_uint_eq(manager_balanced_irqs(m), 4);
         preview();
+        /* The plan's input counted them. */
+        ck_assert(m->states_counted);
+        ck_assert_uint_eq(manager_balanced_irqs(m), 3);
+        ck_assert_uint_eq(manager_measuring_irqs(m), 0);
         e = manager_rule_effect(m, irq_of(42));
         ck_assert_ptr_nonnull(e);
         ck_assert_uint_eq(e->n_matched, 1);
