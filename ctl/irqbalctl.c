@@ -336,6 +336,14 @@ struct irq_row {
         double rate, load;
 };
 
+/* The next row of ListIrqs' array: > 0, 0 at its end, or -errno. */
+static int read_irq_row(sd_bus_message *reply, struct irq_row *i)
+{
+        return sd_bus_message_read(reply, "(ussssibsssdds)", &i->irq, &i->name, &i->device,
+                                   &i->driver, &i->class, &i->node, &i->movable, &i->reason,
+                                   &i->affinity, &i->effective, &i->rate, &i->load, &i->state);
+}
+
 static int verb_irqs(struct ctl *c, int argc, char **argv)
 {
         static const char *const headers[] = {
@@ -354,10 +362,7 @@ static int verb_irqs(struct ctl *c, int argc, char **argv)
         json_start(c, &w, out);
         json_begin_array(&w);
         r = sd_bus_message_enter_container(reply, 'a', "(ussssibsssdds)");
-        while (r >= 0 && (r = sd_bus_message_read(reply, "(ussssibsssdds)", &i.irq, &i.name,
-                                                  &i.device, &i.driver, &i.class, &i.node,
-                                                  &i.movable, &i.reason, &i.affinity, &i.effective,
-                                                  &i.rate, &i.load, &i.state)) > 0) {
+        while (r >= 0 && (r = read_irq_row(reply, &i)) > 0) {
                 json_begin_object(&w);
                 json_key(&w, "irq");            json_uint(&w, i.irq);
                 json_key(&w, "name");           json_string(&w, i.name);
@@ -735,10 +740,7 @@ static int read_running_cpus(struct ctl *c, GHashTable **ret_running)
         if (ret != EXIT_OK)
                 goto finish;
         r = sd_bus_message_enter_container(reply, 'a', "(ussssibsssdds)");
-        while (r >= 0 && (r = sd_bus_message_read(reply, "(ussssibsssdds)", &i.irq, &i.name,
-                                                  &i.device, &i.driver, &i.class, &i.node,
-                                                  &i.movable, &i.reason, &i.affinity, &i.effective,
-                                                  &i.rate, &i.load, &i.state)) > 0)
+        while (r >= 0 && (r = read_irq_row(reply, &i)) > 0)
                 if (*i.effective)
                         g_hash_table_insert(running, GUINT_TO_POINTER(i.irq), g_strdup(i.effective));
         if (r >= 0)
