@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "irqbal/log.h"
 #include "irqbal/observer.h"
@@ -20,6 +21,8 @@ void observer_done(struct observer *o)
 {
         textbuf_done(&o->buf);
         textbuf_done(&o->statbuf);
+        if (o->stat_kept)
+                close(o->stat_fd);
         interrupts_table_done(&o->prev);
         procstat_done(&o->stat[0]);
         procstat_done(&o->stat[1]);
@@ -114,10 +117,32 @@ static unsigned next_stat_slot(const struct observer *o)
 }
 
 /* Reads /proc/stat into the slot after "now"; false when it has no usable intr line. */
+static int read_proc_stat(struct observer *o)
+{
+        int r;
+
+        if (!root_is_host(o->root))
+                return root_read_buf(o->root, PROC_STAT, &o->statbuf);
+        if (!o->stat_kept) {
+                r = root_openat(o->root, PROC_STAT, O_RDONLY);
+                if (r < 0)
+                        return r;
+                o->stat_fd = r;
+                o->stat_kept = true;
+        }
+        r = textbuf_reread(o->stat_fd, &o->statbuf);
+        if (r < 0 && r != -ENOMEM) {
+                /* Opened afresh next cycle. */
+                close(o->stat_fd);
+                o->stat_kept = false;
+        }
+        return r;
+}
+
 static bool fetch_stat(struct observer *o)
 {
         unsigned next = next_stat_slot(o);
-        int r = root_read_buf(o->root, PROC_STAT, &o->statbuf);
+        int r = read_proc_stat(o);
 
         if (r >= 0)
                 r = procstat_parse(o->statbuf.data, PROC_STAT, &o->stat[next]);

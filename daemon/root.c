@@ -127,13 +127,15 @@ void textbuf_done(struct textbuf *buf)
         *buf = (struct textbuf) {};
 }
 
-/* Reads FD into BUF until SIZE bytes or the end of the file; the count, or -errno. */
-static ssize_t read_up_to(int fd, char *buf, size_t size)
+/* Reads FD into BUF until SIZE bytes or the end of the file, from its position or, with
+ * OFFSET >= 0, from OFFSET on (pread); the count, or -errno. */
+static ssize_t read_up_to(int fd, char *buf, size_t size, off_t offset)
 {
         size_t len = 0;
 
         while (len < size) {
-                ssize_t n = read(fd, buf + len, size - len);
+                ssize_t n = offset < 0 ? read(fd, buf + len, size - len) :
+                                         pread(fd, buf + len, size - len, offset + (off_t) len);
 
                 if (n < 0) {
                         if (errno == EINTR)
@@ -147,13 +149,11 @@ static ssize_t read_up_to(int fd, char *buf, size_t size)
         return (ssize_t) len;
 }
 
-int root_read_buf(const struct irqbal_root *root, const char *abspath, struct textbuf *buf)
+/* All of FD into BUF: from its position, or with FROM_START from offset 0. */
+static int read_all(int fd, bool from_start, struct textbuf *buf)
 {
-        _cleanup_close_ int fd = root_openat(root, abspath, O_RDONLY);
         int r;
 
-        if (fd < 0)
-                return fd;
         buf->len = 0;
         for (;;) {
                 size_t room;
@@ -163,7 +163,7 @@ int root_read_buf(const struct irqbal_root *root, const char *abspath, struct te
                 if (r < 0)
                         return r;
                 room = buf->cap - buf->len - 1;
-                n = read_up_to(fd, buf->data + buf->len, room);
+                n = read_up_to(fd, buf->data + buf->len, room, from_start ? (off_t) buf->len : -1);
                 if (n < 0)
                         return (int) n;
                 buf->len += (size_t) n;
@@ -172,6 +172,20 @@ int root_read_buf(const struct irqbal_root *root, const char *abspath, struct te
         }
         buf->data[buf->len] = 0;
         return 0;
+}
+
+int root_read_buf(const struct irqbal_root *root, const char *abspath, struct textbuf *buf)
+{
+        _cleanup_close_ int fd = root_openat(root, abspath, O_RDONLY);
+
+        if (fd < 0)
+                return fd;
+        return read_all(fd, false, buf);
+}
+
+int textbuf_reread(int fd, struct textbuf *buf)
+{
+        return read_all(fd, true, buf);
 }
 
 int root_read_file(const struct irqbal_root *root, const char *abspath, char **ret)
@@ -195,7 +209,7 @@ int root_read_into(const struct irqbal_root *root, const char *abspath, char *bu
 
         if (fd < 0)
                 return fd;
-        n = read_up_to(fd, buf, size - 1);
+        n = read_up_to(fd, buf, size - 1, -1);
         if (n < 0)
                 return (int) n;
         buf[n] = 0;

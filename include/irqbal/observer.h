@@ -26,6 +26,13 @@ struct observer {
         struct interrupts_table prev;   /* the last table read (fallback path only) */
         bool have_prev;                 /* a previous sample exists */
         struct textbuf statbuf;         /* /proc/stat */
+        /* The host's /proc/stat, kept open (stat_kept): each cycle reads it again from
+         * offset 0, which makes the kernel generate it anew, without a path walk and a
+         * seq_file buffer allocated and freed per cycle (it grows with CPUs and IRQs).
+         * A fake root's files are opened each time: their writer replaces them (a
+         * simulator renames each new version into place). */
+        int stat_fd;
+        bool stat_kept;
         struct procstat stat[2];        /* now and at the previous sample */
         unsigned stat_now;              /* index of "now" in stat[] */
         bool have_stat;                 /* stat[stat_now] holds a sample with intr */

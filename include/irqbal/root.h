@@ -2,6 +2,7 @@
 #pragma once
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
 
@@ -40,6 +41,9 @@ int root_readlink(const struct irqbal_root *root, const char *abspath, char **re
 /* Reads a whole file (procfs files report size 0, so it reads until EOF). */
 int root_read_buf(const struct irqbal_root *root, const char *abspath, struct textbuf *buf);
 int root_read_file(const struct irqbal_root *root, const char *abspath, char **ret);
+/* Reads all of the open file FD again, from offset 0: a procfs file kept open (a
+ * seq_file) generates its text anew for a read from the start. */
+int textbuf_reread(int fd, struct textbuf *buf);
 /* Reads up to SIZE - 1 bytes into BUF, NUL-terminated, without allocating; *RET_LEN is
  * SIZE - 1 when the file may hold more. */
 int root_read_into(const struct irqbal_root *root, const char *abspath, char *buf, size_t size,

@@ -2,9 +2,11 @@
 /* The observer reads /proc/interrupts once and then only /proc/stat's intr line, until
  * that line says the set of IRQs or CPUs changed; and placements once, then per cycle
  * only those irqbald wrote. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "irqbal/cpuset.h"
 #include "irqbal/observer.h"
@@ -87,6 +89,8 @@ START_TEST(steady_cycles_read_only_proc_stat)
         ck_assert_double_eq(rate(40), 100.0);
         ck_assert_double_eq(rate(41), 0.0);
         ck_assert_ptr_nonnull(observer_prev_stat(&obs));
+        /* A fake root's file is replaced by its writer: opened for every read. */
+        ck_assert(!obs.stat_kept);
 
         /* The kernel's 32-bit sum wraps past 2^32; the delta does not. */
         write_stat(64, irqs, c2, 2, 2);
@@ -266,6 +270,74 @@ START_TEST(a_change_of_online_cpus_reads_every_placement)
 }
 END_TEST
 
+static uint64_t cpu_ticks(const struct procstat *st)
+{
+        uint64_t sum = 0;
+
+        for (size_t i = 0; i < st->ncpus; i++) {
+                const struct procstat_cpu *c = &st->cpus[i];
+
+                sum += c->user + c->nice + c->system + c->idle + c->iowait + c->irq +
+                       c->softirq + c->steal;
+        }
+        return sum;
+}
+
+/* The host's /proc/stat stays open, and each read from offset 0 is the kernel's text
+ * of that moment: CPU time has gone on between two reads 0.1 s apart. */
+START_TEST(the_hosts_proc_stat_stays_open_and_is_read_afresh)
+{
+        struct irqbal_root host = {};
+        struct observer o;
+        int fd;
+
+        ck_assert_int_eq(root_open(&host, "/"), 0);
+        observer_init(&o, &host, NULL, NULL);
+        ck_assert_int_eq(observer_read(&o, 0), 0);
+        ck_assert(o.stat_kept);
+        fd = o.stat_fd;
+        usleep(100000);
+        ck_assert_int_eq(observer_read(&o, 0.1), 0);
+        ck_assert(o.stat_kept);
+        ck_assert_int_eq(o.stat_fd, fd);
+        ck_assert_ptr_nonnull(observer_prev_stat(&o));
+        ck_assert_uint_gt(cpu_ticks(observer_stat(&o)), cpu_ticks(observer_prev_stat(&o)));
+        observer_done(&o);
+        /* Closed with the observer. */
+        ck_assert_int_eq(fcntl(fd, F_GETFD), -1);
+        root_close(&host);
+}
+END_TEST
+
+/* Reading a kept file again from the start, past the first 4 KiB: the whole of its
+ * present text, whatever was read before. */
+START_TEST(a_kept_file_is_read_again_whole)
+{
+        char *path = g_build_filename(dir, "long", NULL);
+        struct textbuf buf = {};
+        GString *text = g_string_new(NULL);
+        int fd;
+
+        for (unsigned i = 0; i < 1000; i++)
+                g_string_append_printf(text, "line %u\n", i);
+        tl_write(dir, "long", "%s", text->str);
+        fd = open(path, O_RDWR | O_CLOEXEC);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(textbuf_reread(fd, &buf), 0);
+        ck_assert_uint_eq(buf.len, text->len);
+        ck_assert_str_eq(buf.data, text->str);
+        /* Changed in place, shorter: the new text, nothing of the old one after it. */
+        ck_assert_int_eq(ftruncate(fd, 0), 0);
+        ck_assert_int_eq(pwrite(fd, "cpu 1\n", 6, 0), 6);
+        ck_assert_int_eq(textbuf_reread(fd, &buf), 0);
+        ck_assert_str_eq(buf.data, "cpu 1\n");
+        close(fd);
+        textbuf_done(&buf);
+        g_string_free(text, TRUE);
+        g_free(path);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
         Suite *s = suite_create("observer");
@@ -273,6 +345,8 @@ Suite *test_suite(void)
 
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, steady_cycles_read_only_proc_stat);
+        tcase_add_test(tc, the_hosts_proc_stat_stays_open_and_is_read_afresh);
+        tcase_add_test(tc, a_kept_file_is_read_again_whole);
         tcase_add_test(tc, a_new_irq_in_intr_brings_a_full_rescan);
         tcase_add_test(tc, a_counter_going_down_or_a_cpu_leaving_brings_a_rescan);
         tcase_add_test(tc, without_proc_stat_every_cycle_reads_proc_interrupts);
