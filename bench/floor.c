@@ -4,21 +4,25 @@
  * the same root, buffer and parser as irqbald (root_read_buf, procstat_parse), so that
  * irqbald's cycle cost can be given as a multiple of it.
  *
- *   floor [--root DIR] [--file ABSPATH] [--raw] [--every SECONDS] COUNT
+ *   floor [--root DIR] [--file ABSPATH] [--raw] [--every SECONDS] [--keep-open] COUNT
  *
  * --file reads another file instead (e.g. /proc/interrupts, to measure what one read of
  * it costs); --raw only reads, without parsing (implied for files other than /proc/stat).
  * --every sleeps between reads, one per SECONDS like a daemon's cycle: each read then
  * starts cold (caches, TLB, the wake-up itself), as a balancer's cycle does, where
  * back-to-back reads in a loop share everything warm.
+ * --keep-open opens the file once and reads it again from offset 0 each time, as
+ * irqbald does with the host's /proc/stat (a seq_file generates its text anew).
  * Prints one line of key=value: reads, bytes per read, CPU ns per read (process CPU time,
  * user + system), wall ns per read. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "irqbal/log.h"
 #include "irqbal/procstat.h"
@@ -41,7 +45,8 @@ static void usage(void)
                "  --root DIR      the machine's root (default /)\n"
                "  --file ABSPATH  read this file under the root instead of /proc/stat\n"
                "  --raw           read only, do not parse\n"
-               "  --every SECONDS one read per SECONDS, sleeping in between (a daemon's cycle)\n");
+               "  --every SECONDS one read per SECONDS, sleeping in between (a daemon's cycle)\n"
+               "  --keep-open     open once, then read again from offset 0 each time\n");
 }
 
 int main(int argc, char **argv)
@@ -51,6 +56,7 @@ int main(int argc, char **argv)
                 { "file", required_argument, NULL, 'f' },
                 { "raw",  no_argument,       NULL, 'R' },
                 { "every", required_argument, NULL, 'e' },
+                { "keep-open", no_argument,  NULL, 'k' },
                 { "help", no_argument,       NULL, 'h' },
                 {}
         };
@@ -62,6 +68,7 @@ int main(int argc, char **argv)
         struct timespec next;
         unsigned long count;
         bool raw = false;
+        int kept = -1;
         size_t bytes = 0;
         char *end;
         int c, r;
@@ -76,6 +83,9 @@ int main(int argc, char **argv)
                         break;
                 case 'R':
                         raw = true;
+                        break;
+                case 'k':
+                        kept = 0;
                         break;
                 case 'e': {
                         double v;
@@ -113,6 +123,14 @@ int main(int argc, char **argv)
                 return 1;
         }
 
+        if (kept == 0) {
+                kept = root_openat(&root, file, O_RDONLY);
+                if (kept < 0) {
+                        log_error_errno(kept, "Failed to open %s under %s: %m", file, rootdir);
+                        return 1;
+                }
+        }
+
         cpu0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
         wall0 = now_ns(CLOCK_MONOTONIC);
         clock_gettime(CLOCK_MONOTONIC, &next);
@@ -125,7 +143,7 @@ int main(int argc, char **argv)
                         while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
                                 ;
                 }
-                r = root_read_buf(&root, file, &buf);
+                r = kept >= 0 ? textbuf_reread(kept, &buf) : root_read_buf(&root, file, &buf);
                 if (r < 0) {
                         log_error_errno(r, "Failed to read %s under %s: %m", file, rootdir);
                         return 1;
@@ -146,6 +164,8 @@ int main(int argc, char **argv)
                file, count, bytes, raw ? "no" : "yes", st.nintr, st.ncpus,
                (double) cpu / (double) count, (double) wall / (double) count);
         procstat_done(&st);
+        if (kept >= 0)
+                close(kept);
         textbuf_done(&buf);
         root_close(&root);
         return 0;

@@ -18,7 +18,9 @@
 #      difference) and CPU ns per read.
 # Finally, what one read of this VM's real /proc/stat, /proc/interrupts and one
 # /proc/irq/N/smp_affinity_list costs against
-# plain copies of the same size on tmpfs. Must run as root (namespaces, bind mounts).
+# plain copies of the same size on tmpfs, and /proc/stat kept open and read again (as
+# irqbald reads it on a host) against opened each time. Must run as root (namespaces,
+# bind mounts).
 # Results: OUT/results.tsv (one line per measurement), OUT/summary.md, logs and profiles.
 set -euo pipefail
 
@@ -254,6 +256,14 @@ for f in /proc/stat /proc/interrupts; do
                 result "vm" "$rep" "ratio_kernel_over_tmpfs_${f##*/}" "$(awk -v k="$k" -v t="$t" 'BEGIN { printf "%.1f", k / t }')"
         done
         result vm - "bytes_${f##*/}" "$(wc -c < "$shm$f")"
+done
+# irqbald keeps the host's /proc/stat open and reads it again from offset 0 (no path
+# walk, no seq_file buffer set up per read): that read against an open + read + close.
+for rep in $(seq 5); do
+        k=$("$FLOOR" --file /proc/stat --raw 2000 | sed -n 's/.*cpu_ns_per_read=\([0-9]*\).*/\1/p')
+        o=$("$FLOOR" --file /proc/stat --raw --keep-open 2000 | sed -n 's/.*cpu_ns_per_read=\([0-9]*\).*/\1/p')
+        result vm "$rep" read_ns_kernel_kept_stat "$o"
+        result vm "$rep" ratio_kept_over_opened_stat "$(awk -v k="$k" -v o="$o" 'BEGIN { printf "%.2f", o / k }')"
 done
 # One IRQ's placement file (/proc/irq/N/smp_affinity_list), as irqbald reads per IRQ.
 irq=$(ls /proc/irq | grep -E '^[0-9]+$' | head -1)
