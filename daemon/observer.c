@@ -116,7 +116,7 @@ static unsigned next_stat_slot(const struct observer *o)
         return o->have_stat ? !o->stat_now : o->stat_now;
 }
 
-/* Reads /proc/stat into the slot after "now"; false when it has no usable intr line. */
+/* /proc/stat's text into statbuf (see struct observer: stat_fd). */
 static int read_proc_stat(struct observer *o)
 {
         int r;
@@ -139,6 +139,7 @@ static int read_proc_stat(struct observer *o)
         return r;
 }
 
+/* Reads /proc/stat into the slot after "now"; false when it has no usable intr line. */
 static bool fetch_stat(struct observer *o)
 {
         unsigned next = next_stat_slot(o);
