@@ -33,6 +33,22 @@ int irq_class_from_string(const char *s)
         return -EINVAL;
 }
 
+char *irq_placement_format(const struct irq *irq)
+{
+        _cleanup_free_ char *mask = cpulist_format(irq->affinity), *on = NULL;
+        char *s;
+
+        if (!mask)
+                return NULL;
+        if (!irq->has_effective || hwloc_bitmap_iszero(irq->effective) ||
+            hwloc_bitmap_isequal(irq->effective, irq->affinity))
+                return TAKE_PTR(mask);
+        on = cpulist_format(irq->effective);
+        if (!on || asprintf(&s, "%s (on %s)", mask, on) < 0)
+                return NULL;
+        return s;
+}
+
 void irq_done(struct irq *irq)
 {
         free(irq->balancing_note);

@@ -598,10 +598,12 @@ static void log_dry_run(const struct manager *m, const struct plan *plan)
                 if (!irq || hwloc_bitmap_isequal(irq->affinity, p->cpus) ||
                     (before && hwloc_bitmap_isequal(before->cpus, p->cpus)))
                         continue;
-                from = cpulist_format(irq->affinity);
+                from = irq_placement_format(irq);
                 to = cpulist_format(p->cpus);
-                log_info("Would move IRQ %u (%s) from %s to %s: %s", p->irq, irq->name,
-                         from ? from : "?", to ? to : "?", p->reason);
+                /* A mask narrowed around the CPU the IRQ runs on moves nothing. */
+                log_info("Would %s IRQ %u (%s) from %s to %s: %s",
+                         irq_stays_on_its_cpu(irq, p->cpus) ? "narrow the mask of" : "move",
+                         p->irq, irq->name, from ? from : "?", to ? to : "?", p->reason);
         }
 }
 

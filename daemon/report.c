@@ -207,17 +207,14 @@ void report_plan_text(const struct observation *obs, GString *out)
         for (size_t i = 0; i < n; i++) {
                 const struct placement *p = &obs->plan->items[i];
                 const struct irq *irq = inventory_find(obs->inv, p->irq);
-                _cleanup_free_ char *mask = NULL, *on = NULL;
+                _cleanup_free_ char *placed = NULL;
 
                 if (!irq)
                         continue;
                 change[i] = placement_change(irq, p->cpus);
                 count[change[i]]++;
-                mask = cpulist_format(irq->affinity);
-                if (irq->has_effective && !hwloc_bitmap_iszero(irq->effective) &&
-                    !hwloc_bitmap_isequal(irq->effective, irq->affinity))
-                        on = cpulist_format(irq->effective);
-                from[i] = on ? g_strdup_printf("%s (on %s)", mask, on) : g_strdup(mask ? mask : "?");
+                placed = irq_placement_format(irq);
+                from[i] = g_strdup(placed ? placed : "?");
                 width = MAX(width, (int) strlen(from[i]));
         }
         for (int pass = 0; pass < _PLACEMENT_CHANGE_MAX; pass++)

@@ -58,6 +58,9 @@ struct irq {
 };
 
 void irq_done(struct irq *irq);
+/* Its mask as a cpulist, with the CPU the kernel runs it on when the mask is wider
+ * ("0-1 (on 0)"); malloc'd, NULL without memory. */
+char *irq_placement_format(const struct irq *irq);
 
 /* Why a movable IRQ is left where the kernel put it at start (irq.measuring): one
  * text for them all, not a note apiece (thousands of IRQs on a large machine). */

@@ -219,6 +219,58 @@ START_TEST(timed_cycles_send_status_only_when_it_changes)
 }
 END_TEST
 
+/* --dry-run says what it would write: a move, or a mask narrowed around the CPU the
+ * kernel runs the IRQ on (nothing moves then). Both queues run on CPU 1; the plan on
+ * the settled loads (the third window) keeps one there and moves the other. */
+START_TEST(dry_run_tells_moves_from_narrowed_masks)
+{
+        const char *top = getenv("TOP_BUILDDIR") ? getenv("TOP_BUILDDIR") : TOP_BUILDDIR;
+        char *bin = g_strdup_printf("%s/irqbald", top), *log, *msg, *mask, *path;
+        char *argv[] = { bin, "--root", root, "--topology=synthetic:pu:4", "--dry-run",
+                         "--interval=3600", NULL };
+        char **envp = g_environ_setenv(g_get_environ(), "NOTIFY_SOCKET", notify_path, TRUE);
+        GString *err = g_string_new(NULL);
+        char buf[4096];
+        int err_fd, status;
+        ssize_t n;
+
+        for (unsigned irq = 40; irq <= 41; irq++)
+                tl_write_irq_file(root, irq, "effective_affinity_list", "1\n");
+        ck_assert(g_spawn_async_with_pipes(NULL, argv, envp, G_SPAWN_DO_NOT_REAP_CHILD, NULL,
+                                           NULL, &pid, NULL, NULL, &err_fd, NULL));
+        g_free(expect("READY=1"));
+        for (unsigned window = 1; window <= 3; window++) {
+                char cycle[32];
+
+                write_counts(1000 + 100000 * window, 1000 + 50000 * window, 100.0 + 10.0 * window);
+                kill(pid, SIGUSR1);
+                snprintf(cycle, sizeof(cycle), "X_IRQBALD_CYCLE=%u", window + 1);
+                g_free(expect(cycle));
+        }
+        kill(pid, SIGTERM);
+        while ((n = read(err_fd, buf, sizeof(buf))) > 0)
+                g_string_append_len(err, buf, n);
+        close(err_fd);
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        pid = 0;
+        log = err->str;
+        msg = strstr(log, "Would narrow the mask of IRQ ");
+        ck_assert_msg(msg && strstr(msg, " from 0-3 (on 1) to 1: "), "%s", log);
+        msg = strstr(log, "Would move IRQ ");
+        ck_assert_msg(msg && strstr(msg, " from 0-3 (on 1) to ") &&
+                      !g_str_has_prefix(strstr(msg, " to ") + 4, "1:"), "%s", log);
+        /* Nothing written. */
+        path = tl_irq_file(root, 40, "smp_affinity_list");
+        mask = tl_read(path);
+        ck_assert_str_eq(g_strstrip(mask), "0-3");
+        g_free(mask);
+        g_free(path);
+        g_string_free(err, TRUE);
+        g_strfreev(envp);
+        g_free(bin);
+}
+END_TEST
+
 START_TEST(watchdog_pings_when_systemd_asks_for_them)
 {
         const char *top = getenv("TOP_BUILDDIR") ? getenv("TOP_BUILDDIR") : TOP_BUILDDIR;
@@ -276,6 +328,7 @@ Suite *test_suite(void)
         tcase_add_test(tc, no_restore_leaves_the_placement);
         tcase_add_test(tc, status_counts_the_irqs_left_to_measure);
         tcase_add_test(tc, timed_cycles_send_status_only_when_it_changes);
+        tcase_add_test(tc, dry_run_tells_moves_from_narrowed_masks);
         tcase_add_test(tc, watchdog_pings_when_systemd_asks_for_them);
         suite_add_tcase(s, tc);
         return s;
