@@ -291,7 +291,9 @@ static void print_status_text(const struct status *s)
         printf("%" PRIu32 " left alone)\n", s->unmovable - measuring);
         printf("       CPUs: usable %s, not usable %s\n", *s->usable ? s->usable : "none",
                *s->banned ? s->banned : "none");
-        printf("      Moves: %" PRIu64 " (%" PRIu64 " failed)\n", s->moves, s->failed);
+        /* Affinity writes: a mask narrowed to the CPU an IRQ runs on counts, though
+         * nothing moved (the Moves property). */
+        printf("     Writes: %" PRIu64 " (%" PRIu64 " failed)\n", s->moves, s->failed);
         printf("  Peak load: %.3f of a CPU\n", s->peak);
 }
 

@@ -1225,7 +1225,7 @@ int manager_explain(struct manager *m, unsigned number, GString *out)
                                        f ? f : "?");
         }
         apply_irq_counters(m->apply, number, &c);
-        g_string_append_printf(out, "  Moves:     %" PRIu64 " by irqbald, %" PRIu64 " failed\n",
+        g_string_append_printf(out, "  Writes:    %" PRIu64 " by irqbald, %" PRIu64 " failed\n",
                                c.moves, c.failed_moves);
         return 0;
 }

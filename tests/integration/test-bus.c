@@ -1092,7 +1092,8 @@ START_TEST(irqbalctl_verbs_in_text_and_json)
         ck_assert_msg(strstr(out, "irqbald " PACKAGE_VERSION ": running") &&
                       strstr(out, "Policy: balanced, every 3600 s") &&
                       strstr(out, "IRQs: 2 (2 balanced, 0 left alone)") &&
-                      strstr(out, "usable 0-3, not usable none") && strstr(out, "Cycles: 1,"),
+                      strstr(out, "usable 0-3, not usable none") && strstr(out, "Cycles: 1,") &&
+                      strstr(out, "\n     Writes: 2 (0 failed)\n"),
                       "%s", out);
         g_free(out), g_free(err);
         ck_assert_int_eq(ctl(&out, &err, "status", "--json=short"), 0);
@@ -1153,7 +1154,8 @@ START_TEST(irqbalctl_verbs_in_text_and_json)
         g_free(out), g_free(err);
 
         ck_assert_int_eq(ctl(&out, &err, "explain", "40"), 0);
-        ck_assert_msg(g_str_has_prefix(out, "IRQ 40 (eth0-rx-0)\n") && strstr(out, "Balanced:  yes"), "%s", out);
+        ck_assert_msg(g_str_has_prefix(out, "IRQ 40 (eth0-rx-0)\n") && strstr(out, "Balanced:  yes") &&
+                      strstr(out, "\n  Writes:    1 by irqbald, 0 failed\n"), "%s", out);
         g_free(out), g_free(err);
         ck_assert_int_eq(ctl(&out, &err, "explain", "40", "--json=short"), 0);
         v = parse_json(out);
