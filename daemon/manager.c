@@ -449,19 +449,18 @@ static enum plan_stage plan_stage(const struct manager *m)
 }
 
 /* Whether IRQ, movable with ALLOWED CPUs, stays where the kernel put it while loads
- * are measured. Placed now, it would be placed without its load and placed again,
+ * are measured (CPU: the one CPU the kernel runs it on, -1 if not one). Placed now, it would be placed without its load and placed again,
  * written a second time, by the plan on the settled loads SETTLE_WINDOWS cycles later;
  * the kernel's own spread (node first, then the CPU with the fewest vectors, on x86)
  * is as good a guess. Only for an IRQ never placed (its mask spans several CPUs: the
  * kernel's default) whose CPU breaks no rule: its effective CPU is allowed and on its
  * device's node when that node has an allowed CPU, and every online CPU of its mask is
  * allowed, as the kernel may move it inside the mask (CPU offline, re-activation). */
-static bool waits_for_load(struct manager *m, const struct irq *irq, int node,
+static bool waits_for_load(struct manager *m, const struct irq *irq, int cpu, int node,
                            hwloc_const_bitmap_t allowed)
 {
         const struct topology *t = m->topo;
         const struct topo_node *n = topology_node(t, node);
-        int cpu = irq->has_effective ? cpuset_single_cpu(irq->effective) : -1;
 
         if (cpu < 0 || cpuset_single_cpu(irq->affinity) >= 0 ||
             !hwloc_bitmap_isset(allowed, (unsigned) cpu))
@@ -492,6 +491,7 @@ static int build_policy_input(struct manager *m, struct policy_input *in, enum p
                 struct policy_irq *p = &m->pirqs[i];
                 const struct rule_effect *e = effect_at(m, i);
                 int node = e->node_origin.file ? e->node : irq->node;
+                int runs_on = irq->has_effective ? cpuset_single_cpu(irq->effective) : -1;
                 hwloc_const_bitmap_t allowed;
                 char note[160], origin[128];
                 const char *why = NULL;
@@ -514,7 +514,7 @@ static int build_policy_input(struct manager *m, struct policy_input *in, enum p
                                  config_origin_format(&e->cpus_origin, origin, sizeof(origin)));
                         why = note;
                 } else if (irq->movable && stage == PLAN_MEASURING &&
-                           waits_for_load(m, irq, node, allowed))
+                           waits_for_load(m, irq, runs_on, node, allowed))
                         irq->measuring = true;
                 r = set_balancing_note(irq, why);
                 if (r < 0)
@@ -534,7 +534,7 @@ static int build_policy_input(struct manager *m, struct policy_input *in, enum p
                         .hint = irq->hint,
                         .previous = previous_cpu(m, irq->number, &plan_cursor),
                         .place_afresh = stage == PLAN_ON_FIRST_LOADS,
-                        .runs_on = irq->has_effective ? cpuset_single_cpu(irq->effective) : -1,
+                        .runs_on = runs_on,
                         .policy = e->policy ? policy_find(e->policy) : NULL,
                         .exclusive = e->exclusive,
                 };

@@ -202,20 +202,18 @@ void report_plan_text(const struct observation *obs, GString *out)
         size_t n = obs->plan->n, count[_PLACEMENT_CHANGE_MAX] = {};
         int width = 0;
         char **from = g_new0(char *, n);
-        enum placement_change *change = g_new(enum placement_change, n);
+        enum placement_change *change = g_new0(enum placement_change, n);
 
         for (size_t i = 0; i < n; i++) {
                 const struct placement *p = &obs->plan->items[i];
                 const struct irq *irq = inventory_find(obs->inv, p->irq);
-                _cleanup_free_ char *placed = NULL;
 
                 if (!irq)
                         continue;
                 change[i] = placement_change(irq, p->cpus);
                 count[change[i]]++;
-                placed = irq_placement_format(irq);
-                from[i] = g_strdup(placed ? placed : "?");
-                width = MAX(width, (int) strlen(from[i]));
+                from[i] = irq_placement_format(irq);
+                width = MAX(width, from[i] ? (int) strlen(from[i]) : 1);
         }
         for (int pass = 0; pass < _PLACEMENT_CHANGE_MAX; pass++)
                 for (size_t i = 0; i < n; i++) {
@@ -223,12 +221,14 @@ void report_plan_text(const struct observation *obs, GString *out)
                         const struct irq *irq = inventory_find(obs->inv, p->irq);
                         _cleanup_free_ char *to = NULL;
 
-                        if (!from[i] || (int) change[i] != pass)
+                        if (!irq || (int) change[i] != pass)
                                 continue;
                         to = cpulist_format(p->cpus);
                         g_string_append_printf(out, "%5u  %-24s %*s %s %-9s %s\n", p->irq,
-                                               irq->name[0] ? irq->name : "-", width, from[i],
-                                               change[i] == PLACEMENT_SAME ? "=" : "→", to, p->reason);
+                                               irq->name[0] ? irq->name : "-", width,
+                                               from[i] ? from[i] : "?",
+                                               change[i] == PLACEMENT_SAME ? "=" : "→",
+                                               to ? to : "?", p->reason);
                 }
         g_string_append_printf(out, "Policy %s: %zu of %zu movable IRQs move to another CPU",
                                obs->policy, count[PLACEMENT_MOVES], n);
@@ -237,7 +237,7 @@ void report_plan_text(const struct observation *obs, GString *out)
                                        count[PLACEMENT_NARROWS]);
         g_string_append_printf(out, "; busiest CPU's load %.3f.\n", obs->peak_load);
         for (size_t i = 0; i < n; i++)
-                g_free(from[i]);
+                free(from[i]);
         g_free(from);
         g_free(change);
 }
