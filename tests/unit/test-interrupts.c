@@ -890,6 +890,18 @@ START_TEST(procfs_numbers)
         ck_assert_str_eq(p, " x");
         p = "18446744073709551616";
         ck_assert_int_eq(procfs_next_uint(&p, UINT64_MAX, &v), -ERANGE);
+        /* Past 64 bits by the multiplication, not the addition. */
+        p = "18446744073709551620";
+        ck_assert_int_eq(procfs_next_uint(&p, UINT64_MAX, &v), -ERANGE);
+        p = "99999999999999999999999";
+        ck_assert_int_eq(procfs_next_uint(&p, UINT64_MAX, &v), -ERANGE);
+        /* Leading zeros are digits, not size. */
+        p = "000000000000000000000042";
+        ck_assert_int_eq(procfs_next_uint(&p, UINT64_MAX, &v), 0);
+        ck_assert_uint_eq(v, 42);
+        p = "  4294967295\n";
+        ck_assert_int_eq(procfs_next_uint(&p, UINT32_MAX, &v), 0);
+        ck_assert_uint_eq(v, UINT32_MAX);
         p = "  4294967296\n";
         ck_assert_int_eq(procfs_next_uint(&p, UINT32_MAX, &v), -ERANGE);
         p = "  12x";
