@@ -11,7 +11,8 @@
 #   1. real time, side by side, same interval: irqbald on one simulated machine and
 #      Debian's irqbalance (--foreground, private mount namespace over a second copy of
 #      the same machine); CPU ns per cycle from /proc/PID/task/*/schedstat over DURATION
-#      seconds after a warm-up (cycles = DURATION / INTERVAL), peak RSS (VmHWM) at the end;
+#      seconds after a warm-up (cycles = DURATION / INTERVAL), peak RSS (VmHWM) at the end,
+#      and where the resident pages are then (RssAnon: its own; RssFile: files' pages);
 #   2. callgrind (lockstep): irqbald's instructions per steady cycle = (Ir(2N) − Ir(N)) / N,
 #      and dhat's allocations per cycle the same way;
 #   3. the floor (bench/floor) on the same files: instructions (callgrind, same
@@ -115,6 +116,11 @@ cpu_ns() {
         echo "$sum"
 }
 hwm_kib() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/"$1"/status; }
+# Where a daemon's resident pages are at the end: RssAnon (heap, stacks, and the pages of
+# its binary and libraries it wrote, relocations: memory only it holds) and RssFile (the
+# binary's and libraries' pages as cached, shared with every process mapping the same
+# files; the kernel can drop them and read them back). VmHWM counts both.
+rss_kib() { sed -n "s/^Rss$2:[[:space:]]*\([0-9]*\) kB/\1/p" /proc/"$1"/status; }
 
 callgrind_ir() { sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$1" | head -1; }
 
@@ -174,6 +180,9 @@ for size in $SIZES; do
                 result "$size" "$rep" ratio_cpu_irqbald_over_periodic_floor \
                         "$(awk -v a=$((a1 - a0)) -v f=$((f1 - f0)) 'BEGIN { printf "%.2f", f ? a / f : 0 }')"
                 result "$size" "$rep" irqbald_vmhwm_kib "$ahwm"
+                aanon=$(rss_kib "$ald_pid" Anon)
+                result "$size" "$rep" irqbald_rss_anon_kib "$aanon"
+                result "$size" "$rep" irqbald_rss_file_kib "$(rss_kib "$ald_pid" File)"
                 if [ -n "$bal_pid" ] && ! kill -0 "$bal_pid" 2>/dev/null; then
                         log "$size rep $rep: irqbalance ended before the measurement did (see $size-$rep-irqbalance.log); no irqbalance figures for this run"
                         bal_pid=
@@ -182,6 +191,13 @@ for size in $SIZES; do
                         b1=$(cpu_ns "$bal_pid"); bhwm=$(hwm_kib "$bal_pid")
                         result "$size" "$rep" irqbalance_cpu_ns_per_cycle $(((b1 - b0) / cycles))
                         result "$size" "$rep" irqbalance_vmhwm_kib "$bhwm"
+                        result "$size" "$rep" ratio_vmhwm_irqbald_over_irqbalance \
+                                "$(awk -v a="$ahwm" -v b="$bhwm" 'BEGIN { printf "%.3f", b ? a / b : 0 }')"
+                        banon=$(rss_kib "$bal_pid" Anon)
+                        result "$size" "$rep" irqbalance_rss_anon_kib "$banon"
+                        result "$size" "$rep" irqbalance_rss_file_kib "$(rss_kib "$bal_pid" File)"
+                        result "$size" "$rep" ratio_rss_anon_irqbald_over_irqbalance \
+                                "$(awk -v a="$aanon" -v b="$banon" 'BEGIN { printf "%.3f", b ? a / b : 0 }')"
                         result "$size" "$rep" ratio_cpu_irqbalance_over_irqbald \
                                 "$(awk -v a=$((a1 - a0)) -v b=$((b1 - b0)) 'BEGIN { printf "%.3g", a ? b / a : 0 }')"
                         kill "$bal_pid" 2>/dev/null || true
