@@ -4,7 +4,7 @@
 #
 #   bench/run.sh [--quick] [--build DIR] [--out DIR] [--sizes "64x300 256x1000 1024x4096"]
 #                [--reps N] [--duration S] [--interval S] [--warmup S] [--no-irqbalance] [--no-callgrind]
-#                [--callgrind-sizes "SIZES"]   (default: every size)
+#                [--callgrind-sizes "SIZES"]   (default: every size) [--no-host]
 #
 # Builds irqbald, irqbal-sim, the shim and bench/floor in DIR (default /tmp/build-bench),
 # generates the machines (bench/gen-scenario.sh) and, per size:
@@ -20,8 +20,10 @@
 # Finally, what one read of this VM's real /proc/stat, /proc/interrupts and one
 # /proc/irq/N/smp_affinity_list costs against
 # plain copies of the same size on tmpfs, and /proc/stat kept open and read again (as
-# irqbald reads it on a host) against opened each time. Must run as root (namespaces,
-# bind mounts).
+# irqbald reads it on a host) against opened each time; and irqbald's cycle on this VM's
+# own /proc (--dry-run: it writes no affinity, and every mask is compared before and
+# after) against the floor as a daemon there (unless --no-host). Must run as root
+# (namespaces, bind mounts).
 # Results: OUT/results.tsv (one line per measurement), OUT/summary.md, logs and profiles.
 set -euo pipefail
 
@@ -36,6 +38,7 @@ WARMUP=
 IRQBALANCE=1
 CALLGRIND=1
 CALLGRIND_SIZES=
+HOST=1
 N=10
 
 while [ $# -gt 0 ]; do
@@ -50,8 +53,9 @@ while [ $# -gt 0 ]; do
         --warmup) WARMUP=$2; shift ;;
         --no-irqbalance) IRQBALANCE=0 ;;
         --no-callgrind) CALLGRIND=0 ;;
+        --no-host) HOST=0 ;;
         --callgrind-sizes) CALLGRIND_SIZES=$2; shift ;;
-        -h|--help) sed -n '3,22p' "$0"; exit 0 ;;
+        -h|--help) sed -n '3,27p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
         esac
         shift
@@ -293,6 +297,44 @@ for rep in $(seq 5); do
         result vm "$rep" ratio_kernel_over_tmpfs_irq_smp_affinity_list "$(awk -v k="$k" -v t="$t" 'BEGIN { printf "%.1f", k / t }')"
 done
 rm -rf "$shm"
+
+# --- irqbald on this VM's own /proc ------------------------------------------------------
+# The one cycle measured on a real kernel rather than the simulator: irqbald --dry-run
+# (it reads what a balancing daemon reads and never writes an affinity), interval 1 s,
+# beside the floor as a daemon on the real /proc/stat, opened each time and kept open
+# (as irqbald keeps the host's). Skipped when an irqbald already runs here.
+if [ "$HOST" = 1 ] && pgrep -x irqbald > /dev/null; then
+        log "an irqbald runs on this machine: no measurement on its own /proc"
+elif [ "$HOST" = 1 ]; then
+        log "irqbald --dry-run on this VM's /proc against the floor"
+        masks_before=$(grep -H . /proc/irq/*/smp_affinity_list 2>/dev/null || true)
+        for rep in 1 2 3; do
+                "$IRQBALD" --dry-run --no-bus --interval 1 --log-level warning \
+                        > "$OUT/host-$rep-irqbald.log" 2>&1 &
+                hp=$!; PIDS+=("$hp")
+                "$FLOOR" --every 1 1000000 > /dev/null &
+                fo=$!; PIDS+=("$fo")
+                "$FLOOR" --every 1 --keep-open 1000000 > /dev/null &
+                fk=$!; PIDS+=("$fk")
+                sleep 10
+                h0=$(cpu_ns "$hp"); o0=$(cpu_ns "$fo"); k0=$(cpu_ns "$fk")
+                sleep 40
+                h1=$(cpu_ns "$hp"); o1=$(cpu_ns "$fo"); k1=$(cpu_ns "$fk")
+                kill "$hp" "$fo" "$fk" 2>/dev/null || true
+                wait "$hp" "$fo" "$fk" 2>/dev/null || true
+                result host "$rep" irqbald_cpu_ns_per_cycle $(((h1 - h0) / 40))
+                result host "$rep" floor_periodic_cpu_ns_per_cycle $(((o1 - o0) / 40))
+                result host "$rep" floor_kept_periodic_cpu_ns_per_cycle $(((k1 - k0) / 40))
+                result host "$rep" ratio_cpu_irqbald_over_periodic_floor \
+                        "$(awk -v a=$((h1 - h0)) -v f=$((o1 - o0)) 'BEGIN { printf "%.2f", f ? a / f : 0 }')"
+        done
+        result host - irqs "$(ls /proc/irq | grep -cE '^[0-9]+$')"
+        # --dry-run writes nothing: say so from the kernel's side, not from irqbald's.
+        if [ "$masks_before" != "$(grep -H . /proc/irq/*/smp_affinity_list 2>/dev/null || true)" ]; then
+                log "an IRQ's mask changed during the host measurement (irqbald --dry-run must not write)"
+                exit 1
+        fi
+fi
 
 # --- medians ---------------------------------------------------------------------------
 awk -F'\t' 'NR > 1 { k = $1 "\t" $3; v[k] = v[k] " " $4; if (!(k in seen)) { seen[k] = 1; order[++n] = k } }
