@@ -319,6 +319,12 @@ elif [ "$HOST" = 1 ]; then
                 sleep 10
                 h0=$(cpu_ns "$hp"); o0=$(cpu_ns "$fo"); k0=$(cpu_ns "$fk")
                 sleep 40
+                if ! kill -0 "$hp" 2>/dev/null; then
+                        log "host rep $rep: irqbald ended before the measurement did (see host-$rep-irqbald.log); run skipped"
+                        kill "$fo" "$fk" 2>/dev/null || true
+                        wait "$hp" "$fo" "$fk" 2>/dev/null || true
+                        continue
+                fi
                 h1=$(cpu_ns "$hp"); o1=$(cpu_ns "$fo"); k1=$(cpu_ns "$fk")
                 kill "$hp" "$fo" "$fk" 2>/dev/null || true
                 wait "$hp" "$fo" "$fk" 2>/dev/null || true
