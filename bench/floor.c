@@ -67,8 +67,8 @@ int main(int argc, char **argv)
         uint64_t cpu0, wall0, cpu, wall, every_ns = 0;
         struct timespec next;
         unsigned long count;
-        bool raw = false;
-        int kept = -1;
+        bool raw = false, keep_open = false;
+        int kept_fd = -1;
         size_t bytes = 0;
         char *end;
         int c, r;
@@ -85,7 +85,7 @@ int main(int argc, char **argv)
                         raw = true;
                         break;
                 case 'k':
-                        kept = 0;
+                        keep_open = true;
                         break;
                 case 'e': {
                         double v;
@@ -123,10 +123,10 @@ int main(int argc, char **argv)
                 return 1;
         }
 
-        if (kept == 0) {
-                kept = root_openat(&root, file, O_RDONLY);
-                if (kept < 0) {
-                        log_error_errno(kept, "Failed to open %s under %s: %m", file, rootdir);
+        if (keep_open) {
+                kept_fd = root_openat(&root, file, O_RDONLY);
+                if (kept_fd < 0) {
+                        log_error_errno(kept_fd, "Failed to open %s under %s: %m", file, rootdir);
                         return 1;
                 }
         }
@@ -143,7 +143,7 @@ int main(int argc, char **argv)
                         while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
                                 ;
                 }
-                r = kept >= 0 ? textbuf_reread(kept, &buf) : root_read_buf(&root, file, &buf);
+                r = keep_open ? textbuf_reread(kept_fd, &buf) : root_read_buf(&root, file, &buf);
                 if (r < 0) {
                         log_error_errno(r, "Failed to read %s under %s: %m", file, rootdir);
                         return 1;
@@ -164,8 +164,8 @@ int main(int argc, char **argv)
                file, count, bytes, raw ? "no" : "yes", st.nintr, st.ncpus,
                (double) cpu / (double) count, (double) wall / (double) count);
         procstat_done(&st);
-        if (kept >= 0)
-                close(kept);
+        if (keep_open)
+                close(kept_fd);
         textbuf_done(&buf);
         root_close(&root);
         return 0;

@@ -448,9 +448,10 @@ static enum plan_stage plan_stage(const struct manager *m)
         return m->first_loads_planned ? PLAN_STEADY : PLAN_ON_FIRST_LOADS;
 }
 
-/* Whether IRQ, movable with ALLOWED CPUs, stays where the kernel put it while loads
- * are measured (CPU: the one CPU the kernel runs it on, -1 if not one). Placed now, it would be placed without its load and placed again,
- * written a second time, by the plan on the settled loads SETTLE_WINDOWS cycles later;
+/* Whether IRQ, movable with ALLOWED CPUs and running on CPU (-1: not on one CPU),
+ * stays where the kernel put it while loads are measured. Placed now, it would be
+ * placed without its load and placed again, written a second time, by the plan on the
+ * settled loads SETTLE_WINDOWS cycles later;
  * the kernel's own spread (node first, then the CPU with the fewest vectors, on x86)
  * is as good a guess. Only for an IRQ never placed (its mask spans several CPUs: the
  * kernel's default) whose CPU breaks no rule: its effective CPU is allowed and on its
@@ -783,26 +784,34 @@ static bool states_counted(const struct manager *m)
         return m->states_counted && m->states_generation == m->obs.generation;
 }
 
+static void count_states(const struct manager *m, unsigned *ret_balanced, unsigned *ret_measuring)
+{
+        if (states_counted(m)) {
+                *ret_balanced = m->balanced_irqs;
+                *ret_measuring = m->measuring_irqs;
+                return;
+        }
+        *ret_balanced = *ret_measuring = 0;
+        for (size_t i = 0; i < m->obs.inv.n; i++) {
+                *ret_balanced += irq_is_balanced(&m->obs.inv.irqs[i]);
+                *ret_measuring += m->obs.inv.irqs[i].measuring;
+        }
+}
+
 unsigned manager_balanced_irqs(const struct manager *m)
 {
-        unsigned n = 0;
+        unsigned balanced, measuring;
 
-        if (states_counted(m))
-                return m->balanced_irqs;
-        for (size_t i = 0; i < m->obs.inv.n; i++)
-                n += irq_is_balanced(&m->obs.inv.irqs[i]);
-        return n;
+        count_states(m, &balanced, &measuring);
+        return balanced;
 }
 
 unsigned manager_measuring_irqs(const struct manager *m)
 {
-        unsigned n = 0;
+        unsigned balanced, measuring;
 
-        if (states_counted(m))
-                return m->measuring_irqs;
-        for (size_t i = 0; i < m->obs.inv.n; i++)
-                n += m->obs.inv.irqs[i].measuring;
-        return n;
+        count_states(m, &balanced, &measuring);
+        return measuring;
 }
 
 static bool status_equal(const struct status_summary *a, const struct status_summary *b)
@@ -823,8 +832,6 @@ static void notify_status(struct manager *m, bool requested)
         struct status_summary now = {
                 .policy = m->settings.policy,
                 .irqs = m->obs.inv.n,
-                .balanced = manager_balanced_irqs(m),
-                .measuring = manager_measuring_irqs(m),
                 .moves = m->last_moves,
                 .usable = hwloc_bitmap_weight(m->topo->usable),
                 .online = hwloc_bitmap_weight(m->topo->online),
@@ -832,6 +839,7 @@ static void notify_status(struct manager *m, bool requested)
         };
         char text[256], measuring_text[48] = "";
 
+        count_states(m, &now.balanced, &now.measuring);
         if (!requested && m->status_shown && status_equal(&now, &m->last_status))
                 return;
         if (now.measuring > 0)

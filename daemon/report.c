@@ -203,10 +203,11 @@ void report_plan_text(const struct observation *obs, GString *out)
         int width = 0;
         char **from = g_new0(char *, n);
         enum placement_change *change = g_new0(enum placement_change, n);
+        const struct irq **irqs = g_new0(const struct irq *, n);
 
         for (size_t i = 0; i < n; i++) {
                 const struct placement *p = &obs->plan->items[i];
-                const struct irq *irq = inventory_find(obs->inv, p->irq);
+                const struct irq *irq = irqs[i] = inventory_find(obs->inv, p->irq);
 
                 if (!irq)
                         continue;
@@ -218,7 +219,7 @@ void report_plan_text(const struct observation *obs, GString *out)
         for (int pass = 0; pass < _PLACEMENT_CHANGE_MAX; pass++)
                 for (size_t i = 0; i < n; i++) {
                         const struct placement *p = &obs->plan->items[i];
-                        const struct irq *irq = inventory_find(obs->inv, p->irq);
+                        const struct irq *irq = irqs[i];
                         _cleanup_free_ char *to = NULL;
 
                         if (!irq || (int) change[i] != pass)
@@ -240,6 +241,7 @@ void report_plan_text(const struct observation *obs, GString *out)
                 free(from[i]);
         g_free(from);
         g_free(change);
+        g_free(irqs);
 }
 
 void report_text(const struct observation *obs, GString *out)
